@@ -1,0 +1,35 @@
+"""fakellm's own routes (not a provider's): the landing page and `/_fakellm/...`.
+
+These are ordinary Starlette routes; the provider routes bypass Starlette's
+request objects for speed (see `fakellm.app`).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from fakellm.library import ScenarioLibrary
+from fakellm.urls import banner
+
+
+def admin_app(library: ScenarioLibrary) -> Starlette:
+    async def landing(request: Request) -> Response:
+        root = str(request.base_url).rstrip("/")
+        return PlainTextResponse(banner(root, library.names) + "\n")
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def scenarios(request: Request) -> Response:
+        return JSONResponse({"default": library.default, "scenarios": library.names})
+
+    return Starlette(
+        routes=[
+            Route("/", landing),
+            Route("/_fakellm/health", health),
+            Route("/_fakellm/scenarios", scenarios),
+        ]
+    )

@@ -1,0 +1,94 @@
+"""The `fakellm` command: `serve`, and the scenario tools registered beside it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from fakellm import __version__
+from fakellm.config import ServerConfig, env_host, env_port
+
+
+def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="start the fake LLM server",
+        description="Start fakellm. Env vars: PORT or FAKELLM_PORT, FAKELLM_HOST.",
+    )
+    serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1, or $FAKELLM_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8000, or $FAKELLM_PORT / $PORT)")
+    serve.add_argument(
+        "--scenarios", nargs="+", type=Path, default=[], metavar="PATH",
+        help="scenario files or directories to load besides the built-in library",
+    )
+    serve.add_argument("--no-builtin", action="store_true", help="do not load the built-in scenario library")
+    serve.add_argument("--default-scenario", default="echo", help="scenario used when none is chosen")
+    serve.add_argument(
+        "--api-key", action="append", default=[], metavar="KEY",
+        help="accept only this key (repeatable); without it any key is accepted",
+    )
+    serve.add_argument("--seed", type=int, default=None, help="seed for generated text and ids")
+    serve.add_argument("--max-body", type=int, default=None, help="largest request body in bytes (16 MiB)")
+    serve.add_argument("--journal-size", type=int, default=None, help="requests kept in the journal (1000)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    config = ServerConfig(
+        host=args.host or env_host(),
+        port=args.port if args.port is not None else env_port(),
+        scenario_paths=list(args.scenarios),
+        include_builtin=not args.no_builtin,
+        default_scenario=args.default_scenario,
+        api_keys=list(args.api_key),
+        seed=args.seed,
+        log_level=args.log_level,
+    )
+    if args.max_body is not None:
+        config.max_body = args.max_body
+    if args.journal_size is not None:
+        config.journal_size = args.journal_size
+    return config
+
+
+def serve(config: ServerConfig) -> int:
+    import uvicorn
+
+    from fakellm.app import FakeLLMApp
+    from fakellm.urls import banner
+
+    try:
+        app = FakeLLMApp(config)
+    except ValueError as exc:  # an invalid scenario: never start half-loaded
+        print(exc, file=sys.stderr)
+        return 1
+    shown = "localhost" if config.host in ("0.0.0.0", "::") else config.host
+    print(banner(f"http://{shown}:{config.port}", app.library.names), flush=True)
+    uvicorn.run(app, host=config.host, port=config.port, log_level=config.log_level, access_log=False)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fakellm",
+        description="A fake LLM server speaking the OpenAI, Azure OpenAI, Gemini and Groq chat APIs.",
+    )
+    parser.add_argument("--version", action="version", version=f"fakellm {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _serve_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(config_from_args(args))
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

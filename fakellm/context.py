@@ -1,0 +1,32 @@
+"""What the server knows about one request before and besides its body.
+
+The router fills a `RequestContext`; the dialect, the scenario, the fault stage
+and the journal all read it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fakellm.dialects.base import Dialect
+
+
+@dataclass(slots=True)
+class RequestContext:
+    dialect: Dialect
+    method: str
+    path: str
+    operation: str  # "chat" or "models"
+    headers: dict[str, str]  # lower-cased names; the last value wins
+    query: dict[str, str]
+    path_params: dict[str, str] = field(default_factory=dict)
+    scenario_from_path: str | None = None
+    client: str = ""
+    started: float = field(default_factory=time.monotonic)
+    wall_time: float = field(default_factory=time.time)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())

@@ -1,0 +1,92 @@
+"""What every dialect provides: its routes, a parser to the neutral request, and framing back.
+
+A dialect is the only place that knows a provider's field names, error shapes,
+headers and stream framing. Adding a provider means adding one subclass.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from fakellm.context import RequestContext
+from fakellm.errors import ApiError
+from fakellm.neutral import ChatRequest, Reply
+from fakellm.ratelimit import RateLimitStatus, format_reset
+from fakellm.stream import StreamPlan
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    """`pattern` is an exact path, or a regex (with named groups) when `regex` is set."""
+
+    method: str
+    pattern: str
+    operation: str  # "chat" or "models"
+    regex: bool = False
+
+    def compiled(self) -> re.Pattern[str]:
+        return re.compile(self.pattern + r"\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorResponse:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Dialect(ABC):
+    name: ClassVar[str]
+    routes: ClassVar[tuple[RouteSpec, ...]]
+    # Path prefixes that make an unknown route answer in this dialect's error shape.
+    error_prefixes: ClassVar[tuple[str, ...]] = ()
+
+    def claims(self, ctx: RequestContext) -> bool:
+        """Whether this dialect answers a path it shares with another dialect."""
+        return True
+
+    @abstractmethod
+    def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
+        """Turn the decoded JSON body into the neutral request; raise `ApiError` (400) on bad input."""
+
+    @abstractmethod
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
+        """The complete non-streaming response body."""
+
+    @abstractmethod
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
+        """The streaming response, framed, with its terminator."""
+
+    @abstractmethod
+    def render_error(self, error: ApiError) -> ErrorResponse:
+        """An error before the response started, in the provider's shape (it may change the status)."""
+
+    @abstractmethod
+    def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
+        """An error frame inside an already started stream."""
+
+    @abstractmethod
+    def render_models(self, model_ids: list[str]) -> bytes:
+        """The body of the provider's list-models route."""
+
+    @abstractmethod
+    def api_key(self, ctx: RequestContext) -> str | None:
+        """The key the client sent, where this provider expects it; None when absent."""
+
+    def response_headers(self, ctx: RequestContext) -> dict[str, str]:
+        """Headers every response of this dialect carries (request ids and the like)."""
+        return {}
+
+    def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
+        """The provider's rate-limit headers; OpenAI's names by default."""
+        return {
+            "x-ratelimit-limit-requests": str(status.limit_requests),
+            "x-ratelimit-limit-tokens": str(status.limit_tokens),
+            "x-ratelimit-remaining-requests": str(status.remaining_requests),
+            "x-ratelimit-remaining-tokens": str(status.remaining_tokens),
+            "x-ratelimit-reset-requests": format_reset(status.reset_requests_s),
+            "x-ratelimit-reset-tokens": format_reset(status.reset_tokens_s),
+        }

@@ -1,0 +1,131 @@
+"""The neutral request and reply that sit between the dialects.
+
+A dialect parses provider JSON into a `ChatRequest`; a scenario answers with
+`Reply` objects; the dialect frames those back. Nothing here knows a provider's
+field names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "developer", "user", "assistant", "tool"]
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
+
+
+@dataclass(slots=True)
+class TextPart:
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(slots=True)
+class ImagePart:
+    """An image given by URL (OpenAI `image_url`) or inline bytes (Gemini `inlineData`)."""
+
+    url: str = ""
+    mime_type: str = ""
+    kind: Literal["image"] = "image"
+
+
+@dataclass(slots=True)
+class FilePart:
+    """Any other non-text part (audio, files); kept so scenarios can see it was sent."""
+
+    mime_type: str = ""
+    kind: Literal["file"] = "file"
+
+
+Part = TextPart | ImagePart | FilePart
+
+
+@dataclass(slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: str  # a JSON object, as text
+
+
+@dataclass(slots=True)
+class Message:
+    role: Role
+    parts: list[Part] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
+
+
+@dataclass(slots=True)
+class Tool:
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    dialect: str
+    model: str
+    messages: list[Message]
+    tools: list[Tool] = field(default_factory=list)
+    tool_choice: Any = None
+    stream: bool = False
+    include_usage: bool = False
+    max_tokens: int | None = None
+    n: int = 1
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def last_user_text(self) -> str:
+        for message in reversed(self.messages):
+            if message.role == "user":
+                return message.text
+        return ""
+
+    @property
+    def system_prompt(self) -> str:
+        return "\n".join(m.text for m in self.messages if m.role in ("system", "developer"))
+
+    @property
+    def turn(self) -> int:
+        """How many user messages the conversation holds (1 on the first turn)."""
+        return sum(1 for m in self.messages if m.role == "user")
+
+    @property
+    def last_message(self) -> Message | None:
+        return self.messages[-1] if self.messages else None
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    reasoning_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(slots=True)
+class Reply:
+    """One choice of an answer. `finish_reason=None` means: derive it from the content."""
+
+    text: str = ""
+    reasoning: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: FinishReason | None = None
+    usage: Usage | None = None
+    # Render reasoning to OpenAI-style clients as `reasoning_content` (DeepSeek style).
+    reasoning_as_content_field: bool = False
+
+    @property
+    def resolved_finish_reason(self) -> FinishReason:
+        if self.finish_reason is not None:
+            return self.finish_reason
+        return "tool_calls" if self.tool_calls else "stop"

@@ -1,0 +1,157 @@
+"""The path of one request: parse → pick a scenario → reply → faults → frame → send.
+
+Each stage is a separate object (dialect, scenario library, fault stage,
+transport, journal); this module only runs them in order and turns any failure
+into the dialect's own error response. Nothing here knows a provider's format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from starlette.types import Receive, Send
+
+from fakellm.auth import Auth
+from fakellm.body import DEFAULT_MAX_BODY, decode_json, read_body
+from fakellm.context import RequestContext
+from fakellm.errors import ApiError
+from fakellm.faults import FaultStage
+from fakellm.journal import Journal, JournalEntry
+from fakellm.library import ScenarioLibrary
+from fakellm.neutral import ChatRequest
+from fakellm.pieces import truncate_reply
+from fakellm.responder import Outcome
+from fakellm.transport import StreamResult, send_body, send_stream
+
+logger = logging.getLogger("fakellm")
+
+
+def _ms(start: float, end: float | None) -> float | None:
+    return None if end is None else round((end - start) * 1000, 3)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        library: ScenarioLibrary,
+        *,
+        faults: FaultStage | None = None,
+        auth: Auth | None = None,
+        journal: Journal | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
+    ) -> None:
+        self.library = library
+        self.faults = faults or FaultStage()
+        self.auth = auth or Auth()
+        self.journal = journal or Journal()
+        self.max_body = max_body
+        self.server_errors: list[str] = []  # unexpected exceptions, for the test harness to surface
+
+    async def handle(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
+        entry = self.journal.open(ctx)
+        try:
+            self.auth.check(ctx)
+            if ctx.operation == "models":
+                await self._models(ctx, entry, send)
+                return
+            raw = await read_body(receive, ctx.header("content-length"), self.max_body)
+            request = ctx.dialect.parse(decode_json(raw), ctx)
+            entry.request = request
+            entry.stream = request.stream
+            scenario = self.library.select(ctx, request)
+            entry.scenario = scenario.name
+            outcome = scenario.respond(request, ctx)
+            entry.rule = outcome.rule
+            if request.max_tokens is not None:
+                outcome.replies = [truncate_reply(r, request.max_tokens) for r in outcome.replies]
+            entry.record_replies(outcome.replies)
+            headers = ctx.dialect.response_headers(ctx)
+            headers.update(self.faults.admit(request, ctx, outcome, ctx.dialect))
+            if request.stream:
+                await self._stream(ctx, request, outcome, headers, entry, receive, send)
+            else:
+                await self._reply(ctx, request, outcome, headers, entry, send)
+        except ApiError as error:
+            if entry.status:  # the response has started: nothing more can be said
+                raise
+            await self._error(ctx, error, entry, send)
+        except Exception as exc:
+            logger.exception("fakellm: unexpected error while answering %s %s", ctx.method, ctx.path)
+            self.server_errors.append(f"{ctx.method} {ctx.path}: {type(exc).__name__}: {exc}")
+            entry.ended, entry.error = "error", f"{type(exc).__name__}: {exc}"
+            if not entry.status:
+                await self._error(ctx, ApiError(500), entry, send)
+        finally:
+            entry.total_ms = _ms(ctx.started, time.monotonic())
+
+    async def _models(self, ctx: RequestContext, entry: JournalEntry, send: Send) -> None:
+        if ctx.scenario_from_path:
+            self.library.get(ctx.scenario_from_path)
+        headers = ctx.dialect.response_headers(ctx)
+        headers["content-type"] = "application/json"
+        entry.status = 200
+        await send_body(send, 200, headers, ctx.dialect.render_models(self.library.model_ids()))
+        entry.ended = "completed"
+
+    async def _reply(
+        self,
+        ctx: RequestContext,
+        request: ChatRequest,
+        outcome: Outcome,
+        headers: dict[str, str],
+        entry: JournalEntry,
+        send: Send,
+    ) -> None:
+        model = outcome.model or request.model
+        body = ctx.dialect.render_reply(request, outcome.replies, model)
+        delivery = self.faults.deliver(None, request, ctx, outcome, ctx.dialect)
+        if delivery.delay > 0:
+            await asyncio.sleep(max(0.0, ctx.started + delivery.delay - time.monotonic()))
+        headers.update(delivery.headers)
+        headers["content-type"] = "application/json"
+        entry.status, entry.chunks = 200, 1
+        await send_body(send, 200, headers, body)
+        entry.ttft_ms = _ms(ctx.started, time.monotonic())
+        entry.ended, entry.fault = "completed", delivery.fault
+
+    async def _stream(
+        self,
+        ctx: RequestContext,
+        request: ChatRequest,
+        outcome: Outcome,
+        headers: dict[str, str],
+        entry: JournalEntry,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        model = outcome.model or request.model
+        plan = ctx.dialect.render_stream(request, outcome.replies, model)
+        delivery = self.faults.deliver(plan, request, ctx, outcome, ctx.dialect)
+        headers.update(plan.headers)
+        headers.update(delivery.headers)
+        headers.setdefault("content-type", plan.media_type)
+        headers.setdefault("cache-control", "no-cache")
+        entry.status = 200
+        entry.fault = delivery.fault
+        result = StreamResult()
+        try:
+            result = await send_stream(send, receive, plan, delivery, headers, ctx.started)
+        finally:
+            entry.chunks = result.chunks_sent
+            entry.ttft_ms = _ms(ctx.started, result.first_frame_at)
+            if result.disconnected_at is not None:
+                entry.ended = "disconnected"
+                entry.disconnected_at_ms = _ms(ctx.started, result.disconnected_at)
+            else:
+                entry.ended = "fault" if delivery.fault else "completed"
+
+    async def _error(self, ctx: RequestContext, error: ApiError, entry: JournalEntry, send: Send) -> None:
+        response = ctx.dialect.render_error(error)
+        headers = ctx.dialect.response_headers(ctx)
+        headers.update(response.headers)
+        entry.status = response.status
+        entry.ended = "fault" if error.injected else "error"
+        entry.error = error.message or error.code or str(error.status)
+        await send_body(send, response.status, headers, response.body)

@@ -1,0 +1,103 @@
+"""Routing: which dialect answers a path, the `/s/{scenario}/` prefix, and 404/405 in the right shape.
+
+Exact paths are a dictionary look-up; only parameterised routes (Azure
+deployments, Gemini models) use regular expressions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from starlette.types import Scope
+
+from fakellm.context import RequestContext
+from fakellm.dialects.base import Dialect, RouteSpec
+
+SCENARIO_PREFIX = "/s/"
+
+
+@dataclass(slots=True)
+class _Candidates:
+    by_method: dict[str, list[tuple[Dialect, RouteSpec]]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class RouteMiss:
+    """No route answered: `allowed` lists the methods the path does accept (405), empty for 404."""
+
+    dialect: Dialect
+    ctx: RequestContext
+    allowed: list[str]
+
+
+class Router:
+    def __init__(self, dialects: list[Dialect]) -> None:
+        self.dialects = dialects
+        self._exact: dict[str, _Candidates] = {}
+        self._patterns: list[tuple[re.Pattern[str], Dialect, RouteSpec]] = []
+        for dialect in dialects:
+            for spec in dialect.routes:
+                if spec.regex:
+                    self._patterns.append((spec.compiled(), dialect, spec))
+                else:
+                    slot = self._exact.setdefault(spec.pattern, _Candidates())
+                    slot.by_method.setdefault(spec.method, []).append((dialect, spec))
+
+    def _error_dialect(self, path: str) -> Dialect:
+        for dialect in self.dialects:
+            if any(path.startswith(p) for p in dialect.error_prefixes):
+                return dialect
+        return self.dialects[0]
+
+    def resolve(self, scope: Scope) -> RequestContext | RouteMiss:
+        path: str = scope["path"]
+        scenario: str | None = None
+        if path.startswith(SCENARIO_PREFIX):
+            name, _, rest = path[len(SCENARIO_PREFIX) :].partition("/")
+            scenario, path = name or None, "/" + rest
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/")
+        method: str = scope["method"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        raw_query: bytes = scope.get("query_string", b"")
+        query = dict(parse_qsl(raw_query.decode("latin-1"))) if raw_query else {}
+
+        def context(dialect: Dialect, spec: RouteSpec | None, params: dict[str, str]) -> RequestContext:
+            return RequestContext(
+                dialect=dialect,
+                method=method,
+                path=scope["path"],
+                operation=spec.operation if spec else "",
+                headers=headers,
+                query=query,
+                path_params=params,
+                scenario_from_path=scenario,
+                client=f"{scope['client'][0]}:{scope['client'][1]}" if scope.get("client") else "",
+            )
+
+        allowed: list[str] = []
+        candidates: list[tuple[Dialect, RouteSpec, dict[str, str]]] = []
+        slot = self._exact.get(path)
+        if slot is not None:
+            allowed = list(slot.by_method)
+            candidates = [(d, s, {}) for d, s in slot.by_method.get(method, [])]
+        else:
+            for pattern, dialect, spec in self._patterns:
+                match = pattern.match(path)
+                if match is None:
+                    continue
+                if spec.method == method:
+                    candidates.append((dialect, spec, match.groupdict()))
+                elif spec.method not in allowed:
+                    allowed.append(spec.method)
+        for dialect, spec, params in candidates:
+            ctx = context(dialect, spec, params)
+            if dialect.claims(ctx):
+                return ctx
+        if candidates:  # nobody claimed it: the last registered dialect is the fallback
+            dialect, spec, params = candidates[-1]
+            return context(dialect, spec, params)
+        dialect = self._error_dialect(path)
+        return RouteMiss(dialect, context(dialect, None, {}), allowed)

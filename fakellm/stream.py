@@ -1,0 +1,27 @@
+"""A framed stream, ready to send: the frames a dialect rendered, and the terminator.
+
+Faults reshape a `StreamPlan` (cut it short, add an error frame, break framing)
+and the transport sends it on the schedule the latency plan gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Frame:
+    data: bytes
+    tokens: int = 0  # completion tokens this frame carries; 0 for role, finish and usage frames
+
+
+@dataclass(slots=True)
+class StreamPlan:
+    media_type: str
+    frames: list[Frame]
+    tail: bytes = b""  # the terminator (`data: [DONE]\n\n`, a closing `]`), or nothing
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_frames(self) -> int:
+        return sum(1 for f in self.frames if f.tokens)

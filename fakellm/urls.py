@@ -1,0 +1,34 @@
+"""The base URL each client wants, given where the server listens."""
+
+from __future__ import annotations
+
+
+def base_urls(root: str) -> dict[str, str]:
+    """`root` is `http://host:port`; returns what to paste into each SDK or platform."""
+    root = root.rstrip("/")
+    return {
+        "openai": f"{root}/v1",
+        "byo": root,  # platforms that append /chat/completions themselves (Play.ai, AssemblyAI, LiveAvatar)
+        "azure": root,
+        "gemini": root,
+        "gemini_openai": f"{root}/v1beta/openai",
+        "groq": root,
+    }
+
+
+def banner(root: str, scenarios: list[str]) -> str:
+    urls = base_urls(root)
+    lines = [
+        f"fakellm is listening on {root}",
+        "",
+        f"  OpenAI SDK       base_url={urls['openai']}",
+        f"  BYO platforms    {urls['byo']}  (they call /chat/completions)   or  {urls['openai']}",
+        f"  Azure OpenAI     azure_endpoint={urls['azure']}  (any api_version)",
+        f"  Gemini           base_url={urls['gemini']}  (google-genai HttpOptions)",
+        f"  Gemini (OpenAI)  base_url={urls['gemini_openai']}",
+        f"  Groq             base_url={urls['groq']}",
+        "",
+        f"  scenarios: {', '.join(scenarios)}",
+        f"  pick one with {root}/s/<scenario>/v1, the header X-FakeLLM-Scenario, or model 'fakellm/<scenario>'",
+    ]
+    return "\n".join(lines)
