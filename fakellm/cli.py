@@ -20,13 +20,20 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1, or $FAKELLM_HOST)")
     serve.add_argument("--port", type=int, default=None, help="port (default 8000, or $FAKELLM_PORT / $PORT)")
     serve.add_argument(
-        "--scenarios", nargs="+", type=Path, default=[], metavar="PATH",
+        "--scenarios",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="PATH",
         help="scenario files or directories to load besides the built-in library",
     )
     serve.add_argument("--no-builtin", action="store_true", help="do not load the built-in scenario library")
     serve.add_argument("--default-scenario", default="echo", help="scenario used when none is chosen")
     serve.add_argument(
-        "--api-key", action="append", default=[], metavar="KEY",
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
         help="accept only this key (repeatable); without it any key is accepted",
     )
     serve.add_argument("--seed", type=int, default=None, help="seed for generated text and ids")

@@ -6,11 +6,11 @@ is raised as an `ApiError`; each dialect renders it in its provider's shape.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class ErrorKind(str, Enum):
+class ErrorKind(StrEnum):
     INVALID_REQUEST = "invalid_request"
     AUTHENTICATION = "authentication"
     PERMISSION = "permission"
@@ -96,9 +96,7 @@ def bad_request(message: str, param: str | None = None, code: str | None = None)
 
 
 def missing(param: str) -> ApiError:
-    return ApiError(
-        400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter"
-    )
+    return ApiError(400, f"Missing required parameter: '{param}'.", param=param, code="missing_required_parameter")
 
 
 def wrong_type(param: str, expected: str, got: object) -> ApiError:

@@ -33,6 +33,9 @@ class Delivery:
 
 
 class FaultStage:
+    def reset(self) -> None:
+        """Forget counters and rate-limit windows (the test harness calls this between tests)."""
+
     def admit(self, request: ChatRequest, ctx: RequestContext, outcome: Outcome, dialect: Dialect) -> dict[str, str]:
         """Raise `ApiError` to refuse the request; return headers every response should carry."""
         return {}

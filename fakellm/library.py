@@ -64,6 +64,10 @@ class ScenarioLibrary:
     def select(self, ctx: RequestContext, request: ChatRequest | None) -> Scenario:
         return self.get(self.requested_name(ctx, request.model if request else None))
 
+    def reset(self) -> None:
+        for scenario in self._by_name.values():
+            scenario.reset()
+
     def model_ids(self) -> list[str]:
         ids = [MODEL_PREFIX + name for name in self.names]
         for name in self.names:

@@ -41,6 +41,9 @@ class Scenario(Protocol):
 
     def model_ids(self) -> list[str]: ...
 
+    def reset(self) -> None:
+        """Forget per-run state such as the position in a reply sequence."""
+
 
 class EchoScenario:
     """The default answer when no scenario file provides `echo`."""
@@ -54,3 +57,6 @@ class EchoScenario:
 
     def model_ids(self) -> list[str]:
         return []
+
+    def reset(self) -> None:
+        return None

@@ -93,7 +93,10 @@ class OpenAIDialect(Dialect):
     # --- non-streaming -------------------------------------------------------------------------
 
     def message_object(self, reply: Reply) -> dict[str, Any]:
-        message: dict[str, Any] = {"role": "assistant", "content": reply.text if reply.text or not reply.tool_calls else None}
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": reply.text if reply.text or not reply.tool_calls else None,
+        }
         if reply.reasoning and reply.reasoning_as_content_field:
             message["reasoning_content"] = reply.reasoning
         if reply.tool_calls:

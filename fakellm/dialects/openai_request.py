@@ -15,17 +15,24 @@ from fakellm.neutral import ChatRequest, FilePart, ImagePart, Message, Part, Rol
 ROLES: tuple[Role, ...] = ("system", "developer", "user", "assistant", "tool")
 PART_TYPES = ("text", "image_url", "input_audio", "refusal", "file")
 KNOWN_FIELDS = frozenset(
-    {"model", "messages", "tools", "tool_choice", "stream", "stream_options", "max_tokens",
-     "max_completion_tokens", "n"}
+    {
+        "model",
+        "messages",
+        "tools",
+        "tool_choice",
+        "stream",
+        "stream_options",
+        "max_tokens",
+        "max_completion_tokens",
+        "n",
+    }
 )
 MAX_N = 128
 
 
 def invalid_value(param: str, value: object, allowed: tuple[str, ...]) -> ApiError:
     options = ", ".join(f"'{a}'" for a in allowed[:-1]) + f", and '{allowed[-1]}'"
-    return bad_request(
-        f"Invalid value: '{value}'. Supported values are: {options}.", param=param, code="invalid_value"
-    )
+    return bad_request(f"Invalid value: '{value}'. Supported values are: {options}.", param=param, code="invalid_value")
 
 
 def require_object(body: Any) -> dict[str, Any]:
@@ -45,15 +52,13 @@ def optional_int(body: dict[str, Any], key: str, minimum: int, maximum: int | No
         raise wrong_type(key, "an integer", value)
     if value < minimum:
         raise bad_request(
-            f"Invalid '{key}': integer below minimum value. Expected a value >= {minimum}, "
-            f"but got {value} instead.",
+            f"Invalid '{key}': integer below minimum value. Expected a value >= {minimum}, but got {value} instead.",
             param=key,
             code="integer_below_min_value",
         )
     if maximum is not None and value > maximum:
         raise bad_request(
-            f"Invalid '{key}': integer above maximum value. Expected a value <= {maximum}, "
-            f"but got {value} instead.",
+            f"Invalid '{key}': integer above maximum value. Expected a value <= {maximum}, but got {value} instead.",
             param=key,
             code="integer_above_max_value",
         )
@@ -130,8 +135,7 @@ def parse_message(item: Any, where: str) -> Message:
     if "tool_calls" in item and item["tool_calls"] is not None:
         if role != "assistant":
             raise bad_request(
-                f"Invalid parameter: '{where}.tool_calls' is only allowed for messages with role "
-                "'assistant'.",
+                f"Invalid parameter: '{where}.tool_calls' is only allowed for messages with role 'assistant'.",
                 param=f"{where}.tool_calls",
             )
         message.tool_calls = _tool_calls(item["tool_calls"], f"{where}.tool_calls")
@@ -198,8 +202,7 @@ def parse_chat_body(body: Any, dialect: str, *, model_required: bool = True) -> 
         raise wrong_type("messages", "an array", raw_messages)
     if not raw_messages:
         raise bad_request(
-            "Invalid 'messages': empty array. Expected an array with minimum length 1, "
-            "but got an empty array instead.",
+            "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
             param="messages",
             code="empty_array",
         )

@@ -1,0 +1,92 @@
+"""Fault settings as written in scenario files: latency, injected errors, stream faults, rate limits.
+
+These pydantic models are the contract between the scenario format (which
+embeds them at scenario and rule level) and the fault stage (which acts on
+them). A rule's settings override its scenario's defaults field by field.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def merged(self, override: _Spec | None) -> _Spec:
+        """These settings with every field the override sets explicitly replaced (nested specs merge)."""
+        if override is None:
+            return self
+        values = self.model_dump(exclude_unset=True)
+        for name in override.model_fields_set:
+            mine, theirs = getattr(self, name), getattr(override, name)
+            if isinstance(mine, _Spec) and isinstance(theirs, _Spec):
+                values[name] = mine.merged(theirs)
+            else:
+                values[name] = theirs
+        merged = type(self).model_validate(
+            {k: (v.model_dump(exclude_unset=True) if isinstance(v, _Spec) else v) for k, v in values.items()}
+        )
+        return merged
+
+
+class LatencySpec(_Spec):
+    """Time to first token, then a steady token rate; jitter is drawn per chunk."""
+
+    ttft_ms: float = Field(0, ge=0, description="time to first token, in milliseconds")
+    tokens_per_second: float | None = Field(None, gt=0, description="streaming rate; unset sends all chunks at once")
+    jitter_ms: float = Field(0, ge=0, description="spread added to each delay (see distribution)")
+    distribution: Literal["fixed", "uniform", "normal"] = Field(
+        "fixed", description="fixed: no jitter; uniform: ±jitter_ms; normal: standard deviation jitter_ms"
+    )
+    seed: int | None = Field(None, description="seed for the jitter, for reproducible timing")
+
+
+class ErrorSpec(_Spec):
+    """An error returned instead of the response. Without a trigger it applies to every request."""
+
+    status: int = Field(..., ge=400, le=599, description="HTTP status, e.g. 429, 500, 503, 529")
+    message: str | None = Field(None, description="overrides the provider's stock wording")
+    probability: float | None = Field(None, ge=0, le=1, description="fail this share of requests (seeded)")
+    every: int | None = Field(None, ge=1, description="fail every Nth request (2 = the 2nd, 4th, ...)")
+    first: int | None = Field(None, ge=1, description="fail the first N requests, then succeed")
+    seed: int | None = Field(None, description="seed for `probability`")
+    retry_after: float | None = Field(None, ge=0, description="`retry-after` header, seconds")
+    retry_after_ms: float | None = Field(None, ge=0, description="`retry-after-ms` header, milliseconds")
+    should_retry: bool | None = Field(None, description="`x-should-retry` header")
+
+
+class PauseSpec(_Spec):
+    at: int = Field(..., ge=0, description="pause before this content chunk (0-based)")
+    ms: float = Field(..., ge=0, description="pause length in milliseconds")
+
+
+class StreamFaultSpec(_Spec):
+    """Faults inside a stream that has started (status 200 already sent)."""
+
+    error_after: int | None = Field(None, ge=0, description="send an error frame after N content chunks")
+    error_status: int = Field(500, ge=400, le=599, description="status named inside the error frame")
+    error_message: str | None = None
+    disconnect_after: int | None = Field(None, ge=0, description="drop the connection after N content chunks")
+    stall_after: int | None = Field(None, ge=0, description="go silent after N content chunks (headers first)")
+    stall_max_s: float = Field(300, gt=0, description="close a stalled stream after this long")
+    pause: PauseSpec | None = None
+    malformed: Literal["truncated_json", "missing_data_prefix", "missing_blank_line", "wrong_content_type"] | None = (
+        Field(None, description="break the framing on purpose")
+    )
+    malformed_at: int = Field(1, ge=0, description="which content chunk to break")
+
+
+class RateLimitSpec(_Spec):
+    requests_per_minute: int | None = Field(None, ge=1)
+    tokens_per_minute: int | None = Field(None, ge=1)
+    per: Literal["key", "global"] = Field("key", description="count per API key, or for everyone together")
+
+
+class FaultSpec(_Spec):
+    latency: LatencySpec | None = None
+    error: ErrorSpec | None = None
+    stream: StreamFaultSpec | None = None
+    rate_limit: RateLimitSpec | None = None
