@@ -62,7 +62,7 @@ class FakeLLMApp:
             )
         else:
             error = ApiError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="unknown_url")
-        response = miss.dialect.render_error(error)
+        response = miss.dialect.render_error(error, ctx)
         headers = dict(response.headers)
         if miss.allowed:
             headers["allow"] = ", ".join(miss.allowed)

@@ -90,3 +90,4 @@ class FaultSpec(_Spec):
     error: ErrorSpec | None = None
     stream: StreamFaultSpec | None = None
     rate_limit: RateLimitSpec | None = None
+    api_keys: list[str] | None = Field(None, description="keys this scenario accepts, instead of --api-key")

@@ -148,7 +148,7 @@ class Pipeline:
                 entry.ended = "fault" if delivery.fault else "completed"
 
     async def _error(self, ctx: RequestContext, error: ApiError, entry: JournalEntry, send: Send) -> None:
-        response = ctx.dialect.render_error(error)
+        response = ctx.dialect.render_error(error, ctx)
         headers = ctx.dialect.response_headers(ctx)
         headers.update(response.headers)
         entry.status = response.status

@@ -61,7 +61,7 @@ class Dialect(ABC):
         """The streaming response, framed, with its terminator."""
 
     @abstractmethod
-    def render_error(self, error: ApiError) -> ErrorResponse:
+    def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
         """An error before the response started, in the provider's shape (it may change the status)."""
 
     @abstractmethod

@@ -236,7 +236,7 @@ class OpenAIDialect(Dialect):
             "code": self.error_code(error),
         }
 
-    def render_error(self, error: ApiError) -> ErrorResponse:
+    def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
         body = dumps({"error": self.error_object(error)}).encode()
         return ErrorResponse(error.status, {"content-type": JSON_MEDIA_TYPE, **error.headers}, body)
 
