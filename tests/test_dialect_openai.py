@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from fakellm.config import ServerConfig
 from fakellm.server_thread import ServerThread
 
 PATHS = ["/v1/chat/completions", "/chat/completions"]
@@ -210,3 +212,11 @@ def test_error_body_has_the_four_fields_in_order(server: ServerThread) -> None:
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert list(response.json()["error"]) == ["message", "type", "param", "code"]
+
+
+def test_seeded_ids_repeat(make_server: Callable[..., ServerThread]) -> None:
+    first = make_server(ServerConfig(seed=7))
+    one = post(first, PATHS[0]).json()["id"]
+    first.stop()
+    second = make_server(ServerConfig(seed=7))
+    assert post(second, PATHS[0]).json()["id"] == one

@@ -121,3 +121,8 @@ def test_truncate_reply_keeps_short_replies_and_tool_calls() -> None:
     assert truncate_reply(short, 2) is short
     tool = Reply(text="a b c", tool_calls=[ToolCall("c", "f", "{}")])
     assert truncate_reply(tool, 1) is tool
+
+
+@pytest.mark.parametrize("text", ["", " ", "a", "a ", " a", "a  b\n", "\t\u00a0x\u3000y \x1c", "  \n  "])
+def test_count_tokens_equals_the_number_of_split_tokens(text: str) -> None:
+    assert count_tokens(text) == len(split_tokens(text))
