@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from starlette.types import Receive, Scope, Send
 
 from fakellm.admin import admin_app
@@ -39,7 +41,7 @@ class FakeLLMApp:
             max_body=self.config.max_body,
         )
         self.router = Router(all_dialects())
-        self.admin = admin_app(self.library)
+        self.admin = admin_app(self.library, self.journal, self.pipeline.auth)
         silence_deliberate_drops()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -54,6 +56,7 @@ class FakeLLMApp:
 
     async def _miss(self, miss: RouteMiss, send: Send) -> None:
         ctx = miss.ctx
+        entry = self.journal.open(ctx)  # a wrong base URL is a common mistake: the journal should show it
         if miss.allowed:
             error = ApiError(
                 405,
@@ -66,7 +69,12 @@ class FakeLLMApp:
         headers = dict(response.headers)
         if miss.allowed:
             headers["allow"] = ", ".join(miss.allowed)
-        await send_body(send, response.status, headers, response.body)
+        entry.status, entry.ended, entry.error = response.status, "error", error.message
+        try:
+            await send_body(send, response.status, headers, response.body)
+        finally:
+            entry.total_ms = round((time.monotonic() - ctx.started) * 1000, 3)
+            self.journal.settle(entry)
 
 
 def create_app(config: ServerConfig | None = None) -> FakeLLMApp:
