@@ -112,7 +112,7 @@ class JournalEntry:
     def summary(self) -> str:
         """One line for failure messages: `#3 POST /v1/chat/completions [openai, echo/echo] 200 completed ...`."""
         where = f"{self.dialect}, scenario {self.scenario or '-'}, rule {self.rule or '-'}"
-        how = self.ended
+        how: str = self.ended
         if self.ended == "disconnected":
             how = f"client disconnected at {self.disconnected_at_ms} ms after {self.chunks} chunks"
         elif self.error:
