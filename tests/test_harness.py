@@ -28,10 +28,9 @@ def test_with_block_serves_and_stops_on_exit():
 
 def test_async_with_serves_and_stops_on_exit():
     async def main() -> tuple[str, bool]:
-        async with FakeLLM() as llm:
-            async with httpx.AsyncClient() as client:
-                body = {"model": "m", "messages": [{"role": "user", "content": "async hi"}]}
-                reply = await client.post(f"{llm.openai_base_url}/chat/completions", json=body)
+        async with FakeLLM() as llm, httpx.AsyncClient() as client:
+            body = {"model": "m", "messages": [{"role": "user", "content": "async hi"}]}
+            reply = await client.post(f"{llm.openai_base_url}/chat/completions", json=body)
         return reply.json()["choices"][0]["message"]["content"], llm.running
 
     assert asyncio.run(main()) == ("async hi", False)
@@ -128,9 +127,10 @@ def test_without_strict_mode_the_fallback_answers_quietly():
 
 
 def test_an_exception_inside_the_server_fails_the_with_block():
-    with pytest.raises(FakeLLMSurpriseError, match="ZeroDivisionError: scenario bug"):  # noqa: PT012
-        with FakeLLM(scenarios=[BrokenScenario()]) as llm:
-            assert _chat(llm.base_urls("broken")["openai"]).status_code == 500
+    llm = FakeLLM(scenarios=[BrokenScenario()])
+    with pytest.raises(FakeLLMSurpriseError, match="ZeroDivisionError: scenario bug"), llm:
+        assert _chat(llm.base_urls("broken")["openai"]).status_code == 500
+    assert not llm.running
 
 
 def test_assert_called_counts_and_explains_failures():

@@ -9,10 +9,10 @@ import httpx
 import openai
 from doubles import LONG_REPLY, FixedScenario, PacedFaults
 
+from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
 from fakellm.harness import FakeLLM
 from fakellm.journal import Journal, JournalFilter, mask_header, masked_headers
-from fakellm.context import RequestContext
 
 SECRET = "sk-live-abcdefghijklmnopqrstuvwxyz"
 
@@ -79,7 +79,8 @@ def test_real_request_is_recorded_with_masked_key_and_parsed_request():
     assert entry.ended == "completed"
     assert entry.text == "hello there"
     assert entry.to_dict()["request"]["messages"][0]["text"] == "hello there"
-    assert entry.total_ms is not None and entry.total_ms >= 0
+    assert entry.total_ms is not None
+    assert entry.total_ms >= 0
 
 
 def test_real_bound_keeps_only_the_newest_requests():
