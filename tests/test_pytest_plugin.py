@@ -5,14 +5,12 @@ from __future__ import annotations
 import httpx  # noqa: F401  (imported once here so in-process runs do not re-import them each time)
 import openai  # noqa: F401
 import pytest
+from inner_pytest import run
 
 import fakellm.harness  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
-# Plugins the inner runs do not need; loading them makes each run slower.
-QUIET = ["-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:faker", "-p", "no:anyio", "-p", "no:asyncio"]
-QUIET += ["-p", "no:cacheprovider"]
 
 CHAT = """
 import httpx
@@ -55,7 +53,7 @@ class Suite:
         self.pytester.makeini(source)
 
     def runpytest(self, *args: str) -> pytest.RunResult:
-        return self.pytester.runpytest(*QUIET, *args)
+        return run(self.pytester, *args)
 
 
 @pytest.fixture
