@@ -1,9 +1,13 @@
-"""The provider dialects fakellm speaks. Order matters where two dialects share a path:
-the first whose `claims()` accepts the request answers it. Azure comes before Groq because
-`/openai/v1/chat/completions` is both Azure's v1 route and Groq's: a request carrying an
-`api-key` header is Azure's, any other Groq's (the last candidate is the fallback). The
-Gemini OpenAI-compatible dialect comes before native Gemini so that unknown paths under
-`/v1beta/openai/` are answered in its error shape."""
+"""The provider dialects fakellm speaks, in the order the router consults them.
+
+Where two dialects share a path, the first whose `claims()` accepts the request answers it:
+- `/openai/v1/chat/completions` is Azure's v1 route and Groq's: with an `api-key` header it is
+  Azure's, otherwise Groq's.
+- `GET /v1/models` is OpenAI's and (since google-genai 3 defaults to API version v1) Gemini's:
+  with a Google key (`x-goog-api-key`, `?key=`) or `x-goog-api-client` it is Gemini's.
+An unknown path is answered in the shape of the first dialect with a matching error prefix, so
+the more specific prefixes come first (`/v1beta/openai/` before `/v1beta/`) and OpenAI, whose
+prefix is `/`, comes last."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from fakellm.dialects.openai import OpenAIDialect
 
 
 def all_dialects() -> list[Dialect]:
-    return [OpenAIDialect(), AzureDialect(), GroqDialect(), GeminiOpenAIDialect(), GeminiDialect()]
+    return [GeminiOpenAIDialect(), GeminiDialect(), AzureDialect(), GroqDialect(), OpenAIDialect()]
 
 
 __all__ = ["Dialect", "ErrorResponse", "RouteSpec", "all_dialects"]

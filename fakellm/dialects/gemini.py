@@ -74,11 +74,18 @@ class GeminiDialect(Dialect):
             regex=True,
         ),
         RouteSpec("GET", "/v1beta/models", "models"),
+        # google-genai 3.x defaults to API version v1, whose list route is OpenAI's `/v1/models` too.
+        RouteSpec("GET", "/v1/models", "models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/", "/v1alpha/")
     json_media_type: ClassVar[str] = JSON_MEDIA_TYPE
 
     # --- request -------------------------------------------------------------------------------
+
+    def claims(self, ctx: RequestContext) -> bool:
+        if ctx.path_params or not ctx.path.endswith("/v1/models"):
+            return True
+        return any(h in ctx.headers for h in ("x-goog-api-key", "x-goog-api-client")) or "key" in ctx.query
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         stream = ctx.path_params.get("method") == "streamGenerateContent"
