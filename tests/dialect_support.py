@@ -46,3 +46,21 @@ def fixed_scenarios() -> dict[str, FixedScenario]:
 def start_server(scenarios: dict[str, FixedScenario], **config: object) -> ServerThread:
     library = ScenarioLibrary([EchoScenario(), *scenarios.values()])
     return ServerThread(FakeLLMApp(ServerConfig(**config), library=library)).start()  # type: ignore[arg-type]
+
+
+SMALL_BODY_LIMIT = 4096
+
+# Bad chat bodies every OpenAI-schema dialect must refuse with a 4xx in its own shape.
+BAD_CHAT_BODIES: dict[str, tuple[bytes, int]] = {
+    "malformed_json": (b'{"model": "m", "messages": [', 400),
+    "empty_body": (b"", 400),
+    "json_array_body": (b'[{"role": "user", "content": "hi"}]', 400),
+    "missing_messages": (b'{"model": "m"}', 400),
+    "mistyped_messages": (b'{"model": "m", "messages": "hi"}', 400),
+    "message_without_content": (b'{"model": "m", "messages": [{"role": "user"}]}', 400),
+    "non_utf8_body": (b'{"model": "m", "messages": [{"role": "user", "content": "\xff\xfe"}]}', 400),
+    "too_large": (
+        b'{"model": "m", "messages": [{"role": "user", "content": "' + b"x" * SMALL_BODY_LIMIT + b'"}]}',
+        413,
+    ),
+}

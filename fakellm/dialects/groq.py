@@ -12,7 +12,7 @@ import time
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import RouteSpec
+from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, dumps, tool_call_object, try_again_in
 from fakellm.dialects.openai_request import invalid_value, optional_bool, parse_chat_body
 from fakellm.errors import ApiError, ErrorKind, bad_request
@@ -213,6 +213,11 @@ class GroqDialect(OpenAIDialect):
         if code is not None:
             body["code"] = code
         return body
+
+    def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
+        # Groq's error bodies end with a newline (its 401 is 96 bytes, Content-Length included).
+        response = super().render_error(error, ctx)
+        return ErrorResponse(response.status, response.headers, response.body + b"\n")
 
     def error_type(self, error: ApiError) -> str:
         if error.kind is ErrorKind.RATE_LIMIT:

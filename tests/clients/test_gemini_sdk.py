@@ -61,7 +61,9 @@ def test_generate_content_stream_returns_the_text_with_cumulative_usage(client: 
     assert chunks[-1].candidates[0].finish_reason == types.FinishReason.STOP  # type: ignore[index]
 
 
-def test_system_instruction_and_history_reach_the_neutral_request(server: ServerThread, scenarios: dict[str, FixedScenario]) -> None:
+def test_system_instruction_and_history_reach_the_neutral_request(
+    server: ServerThread, scenarios: dict[str, FixedScenario]
+) -> None:
     client = client_for(f"{server.url}/s/text")
     history = [
         types.Content(role="user", parts=[types.Part(text="My name is Ada.")]),
@@ -104,11 +106,16 @@ def test_function_declarations_reach_the_request_and_a_call_comes_back(
     assert calls[0].args == {"city": "Paris", "unit": "celsius"}
 
 
-def test_function_response_in_history_becomes_a_tool_message(server: ServerThread, scenarios: dict[str, FixedScenario]) -> None:
+def test_function_response_in_history_becomes_a_tool_message(
+    server: ServerThread, scenarios: dict[str, FixedScenario]
+) -> None:
     client = client_for(f"{server.url}/s/text")
     contents = [
         types.Content(role="user", parts=[types.Part(text="Weather in Paris?")]),
-        types.Content(role="model", parts=[types.Part(function_call=types.FunctionCall(name="get_weather", args={"city": "Paris"}))]),
+        types.Content(
+            role="model",
+            parts=[types.Part(function_call=types.FunctionCall(name="get_weather", args={"city": "Paris"}))],
+        ),
         types.Content(
             role="user",
             parts=[types.Part(function_response=types.FunctionResponse(name="get_weather", response={"temp": 21}))],
@@ -169,9 +176,13 @@ def test_midstream_error_frame_raises_server_error_in_the_sdk() -> None:
     try:
         stream = client.models.generate_content_stream(model=MODEL, contents="Repeat with me: a b c")
         seen: list[str] = []
-        with pytest.raises(errors.ServerError) as caught:
+
+        def consume() -> None:
             for chunk in stream:
                 seen.append(chunk.text or "")
+
+        with pytest.raises(errors.ServerError) as caught:
+            consume()
         assert seen == ["a"]
         assert caught.value.code == 503
         assert caught.value.status == "UNAVAILABLE"

@@ -34,7 +34,9 @@ def client(server: ServerThread) -> groq.Groq:
 
 
 def reasoning_client(server: ServerThread) -> groq.Groq:
-    return groq.Groq(base_url=server.url, api_key="gsk_test", max_retries=0, default_headers={"X-FakeLLM-Scenario": "reasoning"})
+    return groq.Groq(
+        base_url=server.url, api_key="gsk_test", max_retries=0, default_headers={"X-FakeLLM-Scenario": "reasoning"}
+    )
 
 
 def test_non_streaming_reply_has_text_and_x_groq(client: groq.Groq) -> None:
@@ -81,7 +83,9 @@ def test_reasoning_format_parsed_puts_reasoning_in_its_own_field(server: ServerT
     completion = client.chat.completions.create(model=MODEL, messages=MESSAGES, reasoning_format="parsed")
     assert completion.choices[0].message.content == ANSWER
     assert completion.choices[0].message.reasoning == REASONING
-    chunks = list(client.chat.completions.create(model=MODEL, messages=MESSAGES, reasoning_format="parsed", stream=True))
+    chunks = list(
+        client.chat.completions.create(model=MODEL, messages=MESSAGES, reasoning_format="parsed", stream=True)
+    )
     assert "".join(c.choices[0].delta.reasoning or "" for c in chunks) == REASONING
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == ANSWER
 
@@ -101,7 +105,9 @@ def test_reasoning_format_hidden_returns_the_answer_only(server: ServerThread) -
     completion = client.chat.completions.create(model=MODEL, messages=MESSAGES, reasoning_format="hidden")
     assert completion.choices[0].message.content == ANSWER
     assert completion.choices[0].message.reasoning is None
-    chunks = list(client.chat.completions.create(model=MODEL, messages=MESSAGES, reasoning_format="hidden", stream=True))
+    chunks = list(
+        client.chat.completions.create(model=MODEL, messages=MESSAGES, reasoning_format="hidden", stream=True)
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == ANSWER
     assert not any(c.choices[0].delta.reasoning for c in chunks)
 
@@ -118,7 +124,9 @@ def test_include_reasoning_and_reasoning_effort_are_accepted(server: ServerThrea
 
 
 def test_reasoning_usage_reports_reasoning_tokens(server: ServerThread) -> None:
-    completion = reasoning_client(server).chat.completions.create(model=MODEL, messages=MESSAGES, reasoning_format="parsed")
+    completion = reasoning_client(server).chat.completions.create(
+        model=MODEL, messages=MESSAGES, reasoning_format="parsed"
+    )
     assert completion.usage is not None
     assert completion.usage.completion_tokens_details is not None
     assert completion.usage.completion_tokens_details.reasoning_tokens == len(REASONING.split())
