@@ -129,3 +129,12 @@ def test_bad_request_is_a_400_the_sdk_raises(client: openai.AzureOpenAI) -> None
         client.chat.completions.create(model="gpt-4o", messages=[])
     assert caught.value.status_code == 400
     assert caught.value.param == "messages"
+
+
+def test_reasoning_is_not_shown_to_openai_style_clients(client: openai.AzureOpenAI) -> None:
+    headers = {"X-FakeLLM-Scenario": "reasoning"}
+    completion = client.chat.completions.create(model="gpt-4o", messages=MESSAGES, extra_headers=headers)  # type: ignore[arg-type]
+    assert completion.choices[0].message.content == ANSWER
+    assert "reasoning_content" not in (completion.choices[0].message.model_extra or {})
+    chunks = list(client.chat.completions.create(model="gpt-4o", messages=MESSAGES, stream=True, extra_headers=headers))  # type: ignore[arg-type]
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == ANSWER
