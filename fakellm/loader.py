@@ -109,7 +109,8 @@ def _load_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        # At the end of the file PyYAML points one line past the last; point at the last instead.
+        line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else 1
         problem = exc.problem or exc.context or "cannot parse"
         raise DocumentError(line, f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:

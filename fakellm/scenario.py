@@ -92,6 +92,8 @@ class TurnMatch(_Model):
     def _shorthand(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return {"min": value, "max": value}
+        if not isinstance(value, dict):
+            raise ValueError(f"a turn match is a turn number or {{min, max}}, not {value!r}")
         return value
 
     @model_validator(mode="after")
@@ -289,4 +291,4 @@ class ScenarioFile(_Model):
 
 def json_schema() -> dict[str, Any]:
     schema = ScenarioFile.model_json_schema(by_alias=True)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "fakellm scenario", **schema}
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "fakellm scenario"}

@@ -161,6 +161,8 @@ def _message(error: ErrorDetails) -> str:
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))
         return f"must be one of {expected}, not {given!r}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of fields, not {given!r}"
     if kind == "string_pattern_mismatch":
         return f"{given!r} is not a valid name: use letters, digits, '.', '_' and '-', starting with a letter or digit"
     message = str(error["msg"])
