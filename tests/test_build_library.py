@@ -32,7 +32,7 @@ def test_a_name_clash_with_the_builtin_library_refuses_to_start(tmp_path):
 def test_every_error_of_every_file_is_in_the_message(tmp_path):
     (tmp_path / "a.yaml").write_text("rules: [{reply: {txt: x}}]\n")
     (tmp_path / "b.yaml").write_text("rules: [{match: {usr: x}, reply: y}]\n")
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="invalid scenarios") as caught:
         build_library(ServerConfig(scenario_paths=[tmp_path], include_builtin=False))
     assert "a.yaml:1: rule 1: reply.txt" in str(caught.value)
     assert "b.yaml:1: rule 1: match.usr" in str(caught.value)

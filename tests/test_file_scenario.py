@@ -9,8 +9,8 @@ import pytest
 from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
 from fakellm.errors import ApiError
-from fakellm.file_scenario import FileScenario
 from fakellm.faultspec import FaultSpec
+from fakellm.file_scenario import FileScenario
 from fakellm.neutral import ChatRequest, Message, TextPart
 from fakellm.scenario import ScenarioFile
 

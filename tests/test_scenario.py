@@ -104,7 +104,7 @@ def test_a_catch_all_rule_is_recognised():
 
 
 def test_scenario_names_must_be_usable_in_a_url():
-    with pytest.raises(ValidationError, match="string_pattern_mismatch|should match pattern"):
+    with pytest.raises(ValidationError, match="should match pattern"):
         ScenarioFile.model_validate({"name": "my scenario", "rules": []})
 
 
