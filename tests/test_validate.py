@@ -139,3 +139,32 @@ def test_cli_schema_prints_the_json_schema():
     schema = json.loads(result.stdout)
     assert schema["title"] == "fakellm scenario"
     assert "rules" in schema["properties"]
+
+
+def readme_examples():
+    readme = builtin_scenarios_dir() / "README.md"
+    blocks = readme.read_text().split("```yaml\n")[1:]
+    return [block.split("```")[0] for block in blocks]
+
+
+def test_the_readme_examples_are_valid_scenarios(tmp_path):
+    import yaml
+
+    checked = 0
+    for number, block in enumerate(readme_examples()):
+        try:
+            data = yaml.safe_load(block)
+        except yaml.YAMLError:
+            continue  # a fragment listing alternatives, not a file
+        if isinstance(data, list):
+            data = {"rules": data}
+        elif isinstance(data, dict) and set(data) <= {"reply", "match"}:
+            data = {"rules": [data]}
+        elif not (isinstance(data, dict) and ({"rules", "defaults"} & set(data))):
+            continue
+        path = tmp_path / f"example{number}.json"
+        path.write_text(json.dumps(data))
+        report = check_paths([path])
+        assert report.diagnostics == [], (block, [str(d) for d in report.diagnostics])
+        checked += 1
+    assert checked >= 12
