@@ -71,11 +71,13 @@ class Generator:
         for key in ("anyOf", "oneOf", "allOf"):
             options = schema.get(key)
             if isinstance(options, list) and options:
-                typed = [o for o in options if _resolve(o, root).get("type") != "null"] or options
+                typed = [o for o in options if str(_resolve(o, root).get("type")).lower() != "null"] or options
                 return self.value(typed[0], root, name, depth + 1)
         kind = schema.get("type")
         if isinstance(kind, list):
-            kind = next((k for k in kind if k != "null"), "null")
+            kind = next((k for k in kind if str(k).lower() != "null"), "null")
+        if isinstance(kind, str):
+            kind = kind.lower()  # Gemini's `parameters` schema spells types in capitals (OBJECT, STRING)
         if kind is None:
             kind = "object" if "properties" in schema else "array" if "items" in schema else "string"
         if kind == "object":

@@ -96,3 +96,10 @@ def test_derived_seeds_are_stable_and_sensitive_to_every_part():
     assert derive_seed(1, "a", 2) == derive_seed(1, "a", 2)
     assert derive_seed(1, "a", 2) != derive_seed(1, "a", 3)
     assert derive_seed(1, "a", 2) != derive_seed(2, "a", 2)
+
+
+def test_arguments_read_gemini_capitalised_types():
+    schema = {"type": "OBJECT", "properties": {"days": {"type": "INTEGER"}, "city": {"type": "STRING"}}}
+    args = Generator(1).arguments(schema)
+    assert isinstance(args["days"], int)
+    assert isinstance(args["city"], str)
