@@ -45,7 +45,7 @@ class Pipeline:
         self.library = library
         self.faults = faults or FaultStage()
         self.auth = auth or Auth()
-        self.journal = journal or Journal()
+        self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
         self.server_errors: list[str] = []  # unexpected exceptions, for the test harness to surface
 
