@@ -14,14 +14,16 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
-from fakellm.app import FakeLLMApp
+from fakellm.app import FakeLLMApp, build_library
 from fakellm.config import ServerConfig
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
+from fakellm.harness_scenarios import RuleLayer, ScenarioSource, rule_from, split_sources
 from fakellm.journal import DEFAULT_JOURNAL_SIZE
 from fakellm.journal_view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.neutral import ChatRequest
 from fakellm.responder import Outcome, Scenario
+from fakellm.scenario import Rule
 from fakellm.server_thread import ServerThread
 from fakellm.urls import base_urls
 
@@ -70,13 +72,14 @@ def _keys(api_key: str | Iterable[str] | None) -> list[str]:
 class FakeLLM:
     """A fakellm server for one test session, script or `with` block.
 
-    `scenarios`: scenario objects to load beside the built-in ones. `api_key`: the key(s) clients must
+    `scenarios`: scenario files or directories, dicts in the scenario file format, or scenario objects,
+    loaded beside the built-in library (`builtin=False` leaves it out). `api_key`: the key(s) clients must
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
     """
 
     def __init__(
         self,
-        scenarios: Iterable[Scenario] = (),
+        scenarios: ScenarioSource | Iterable[ScenarioSource] = (),
         *,
         api_key: str | Iterable[str] | None = None,
         seed: int | None = None,
@@ -99,7 +102,7 @@ class FakeLLM:
         )
         self.strict = strict
         self.settle_timeout = settle_timeout
-        self._initial_scenarios = list(scenarios)
+        self._initial_scenarios, self.config.scenario_paths = split_sources(scenarios, seed)
         self._surprises: list[str] = []
         self._lock = threading.Lock()
         self._errors_seen = 0
@@ -112,11 +115,20 @@ class FakeLLM:
     def start(self) -> FakeLLM:
         if self._thread is not None:
             return self
-        app = FakeLLMApp(self.config)
+        default = self.config.default_scenario
+        self.config.default_scenario = "echo"  # checked below, once the Python scenarios are in too
+        try:
+            library = build_library(self.config)
+        finally:
+            self.config.default_scenario = default
         for scenario in self._initial_scenarios:
-            app.library.replace(scenario)
-        for name in app.library.names:
-            app.library.replace(_Strict(app.library.get(name), self))
+            library.replace(scenario)
+        if default not in library:
+            raise ValueError(f"the default scenario {default!r} is not loaded; loaded: {', '.join(library.names)}")
+        library.default = default
+        for name in library.names:
+            library.replace(_Strict(library.get(name), self))
+        app = FakeLLMApp(self.config, library=library)
         self._app = app
         self._thread = ServerThread(app, self.config.host, self.config.port).start()
         self._baseline = {
@@ -219,6 +231,24 @@ class FakeLLM:
     def add_scenario(self, scenario: Scenario) -> None:
         """Load a scenario (or replace the one of that name) on the running server."""
         self.app.library.replace(_Strict(scenario, self))
+
+    def add_rule(
+        self, rule: Rule | dict[str, Any] | None = None, /, *, scenario: str | None = None, **fields: Any
+    ) -> Rule:
+        """Answer matching requests as this rule says, in front of `scenario` (default: the default one;
+        a name not loaded creates it). Rules added to a scenario are tried in the order they were added;
+        when none matches, the scenario answers as before. Takes the scenario file's rule fields, and its
+        match conditions directly: `add_rule(user="weather", reply="Sunny", latency={"ttft_ms": 200})`."""
+        built = rule_from(rule, dict(fields))
+        name = scenario or self.default_scenario
+        loaded = self.app.library.get(name) if name in self.app.library else None
+        current = loaded.inner if isinstance(loaded, _Strict) else loaded
+        if isinstance(current, RuleLayer):
+            layer = current.with_rule(built, self.config.seed)
+        else:
+            layer = RuleLayer(name, [built], current, self.config.seed)
+        self.add_scenario(layer)
+        return built
 
     def remove_scenario(self, name: str) -> None:
         self.app.library.remove(name)

@@ -104,7 +104,8 @@ def _gemini(llm: FakeLLM) -> genai.Client:
 @needs("gemini")
 def test_gemini_sync():
     with FakeLLM() as llm:
-        reply = _gemini(llm).models.generate_content(model="gemini-2.5-flash", contents="Repeat with me: blue sky")
+        client = _gemini(llm)  # keep a reference: a collected genai.Client closes its HTTP client
+        reply = client.models.generate_content(model="gemini-2.5-flash", contents="Repeat with me: blue sky")
         assert reply.text == "blue sky"
         assert llm.requests.last.dialect == "gemini"
 
@@ -113,7 +114,8 @@ def test_gemini_sync():
 def test_gemini_async_streaming():
     async def main() -> str:
         async with FakeLLM() as llm:
-            stream = await _gemini(llm).aio.models.generate_content_stream(
+            client = _gemini(llm)
+            stream = await client.aio.models.generate_content_stream(
                 model="gemini-2.5-flash", contents="Repeat with me: blue sky"
             )
             text = "".join([c.text or "" async for c in stream])
