@@ -350,3 +350,25 @@ def test_error_status_header_works_on_the_default_scenario(server_url: str) -> N
     response = httpx.post(server_url + "/v1/chat/completions", json=BODY, headers={"X-FakeLLM-Error-Status": "504"})
     assert response.status_code == 504
     assert response.json()["error"]["type"] == "server_error"
+
+
+# --- server defaults from the command line --------------------------------------------------------
+
+
+def test_cli_latency_flags_become_the_default_fault_settings() -> None:
+    from fakellm.app import default_faults
+    from fakellm.cli import build_parser, config_from_args
+
+    config = config_from_args(build_parser().parse_args(["serve", "--ttft-ms", "250", "--tokens-per-second", "30"]))
+    spec = default_faults(config)
+    assert spec is not None
+    assert spec.latency is not None
+    assert (spec.latency.ttft_ms, spec.latency.tokens_per_second) == (250, 30)
+    assert default_faults(config_from_args(build_parser().parse_args(["serve"]))) is None
+
+
+def test_cli_rejects_a_negative_ttft() -> None:
+    from fakellm.cli import build_parser, config_from_args
+
+    with pytest.raises(SystemExit, match="--ttft-ms"):
+        config_from_args(build_parser().parse_args(["serve", "--ttft-ms", "-5"]))
