@@ -40,7 +40,8 @@ def stream_offsets(frames: Sequence[Frame], spec: LatencySpec, rng: random.Rando
     frame without tokens goes with the next frame that has some (trailing ones with the last).
     Jitter moves each content frame on its own, never before the frame ahead of it."""
     jitter = Jitter(spec, rng)
-    ttft = max(0.0, spec.ttft_ms / 1000.0 + jitter.draw())
+    nominal = spec.ttft_ms / 1000.0
+    ttft = max(0.0, nominal + jitter.draw())
     rate = spec.tokens_per_second
     offsets: list[float] = []
     waiting = 0  # token-less frames that go out with the next content frame
@@ -58,7 +59,7 @@ def stream_offsets(frames: Sequence[Frame], spec: LatencySpec, rng: random.Rando
             else:
                 tokens += frame.tokens
                 if rate is not None:
-                    due = ttft + tokens / rate + jitter.draw()
+                    due = nominal + tokens / rate + jitter.draw()
         last = max(last, due)
         offsets.extend([last] * (waiting + 1))
         waiting = 0
