@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.types import Receive, Scope, Send
 
 from fakellm.admin import admin_app
 from fakellm.auth import Auth
-from fakellm.config import ServerConfig
+from fakellm.config import ServerConfig, builtin_scenarios_dir
 from fakellm.dialects import all_dialects
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
 from fakellm.faultspec import FaultSpec
+from fakellm.file_scenario import FileScenario
 from fakellm.ids import seed_ids
 from fakellm.journal import Journal
 from fakellm.library import ScenarioLibrary
 from fakellm.pipeline import Pipeline
-from fakellm.responder import EchoScenario
+from fakellm.responder import EchoScenario, Scenario
 from fakellm.router import RouteMiss, Router
 from fakellm.transport import send_body, silence_deliberate_drops
+from fakellm.validate import check_paths
 
 ADMIN_PREFIX = "/_fakellm"
+logger = logging.getLogger("fakellm")
 
 
 def build_library(config: ServerConfig) -> ScenarioLibrary:
-    return ScenarioLibrary([EchoScenario()], default=config.default_scenario)
+    """The built-in library (unless turned off) and the user's files; `ValueError` with every message if
+    anything is invalid, so the server never starts half-loaded."""
+    paths = ([builtin_scenarios_dir()] if config.include_builtin else []) + list(config.scenario_paths)
+    report = check_paths(paths)
+    for warning in report.warnings:
+        logger.warning("%s", warning)
+    if report.errors:
+        raise ValueError("invalid scenarios:\n" + "\n".join(str(e) for e in report.errors))
+    scenarios: list[Scenario] = [FileScenario(s.spec, name=s.name, seed=config.seed) for s in report.scenarios]
+    if all(s.name != "echo" for s in scenarios):
+        scenarios.append(EchoScenario())
+    library = ScenarioLibrary(scenarios, default=config.default_scenario)
+    if config.default_scenario not in library:
+        raise ValueError(
+            f"the default scenario '{config.default_scenario}' is not loaded; loaded: {', '.join(library.names)}"
+        )
+    return library
 
 
 def default_faults(config: ServerConfig) -> FaultSpec | None:

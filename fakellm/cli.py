@@ -89,6 +89,44 @@ def serve(config: ServerConfig) -> int:
     return 0
 
 
+def _scenario_tool_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files without starting a server",
+        description="Lint scenario files or directories. Exit 1 if any has an error.",
+    )
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario files or directories")
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files, for editor completion.",
+    )
+
+
+def validate(paths: list[Path]) -> int:
+    from fakellm.validate import check_paths
+
+    report = check_paths(paths)
+    for diagnostic in report.diagnostics:
+        print(diagnostic, file=sys.stderr if diagnostic.severity == "error" else sys.stdout)
+    errors, warnings = len(report.errors), len(report.warnings)
+    if errors:
+        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        return 1
+    names = ", ".join(s.name for s in report.scenarios)
+    print(f"ok: {len(report.scenarios)} scenario(s) ({names}), {warnings} warning(s)")
+    return 0
+
+
+def schema() -> int:
+    import json
+
+    from fakellm.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fakellm",
@@ -97,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fakellm {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(commands)
+    _scenario_tool_parsers(commands)
     return parser
 
 
@@ -105,6 +144,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(config_from_args(args))
+    if args.command == "validate":
+        return validate(list(args.paths))
+    if args.command == "schema":
+        return schema()
     parser.print_help()
     return 2
 

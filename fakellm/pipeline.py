@@ -45,7 +45,7 @@ class Pipeline:
         self.library = library
         self.faults = faults or FaultStage()
         self.auth = auth or Auth()
-        self.journal = journal if journal is not None else Journal()
+        self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
         self.server_errors: list[str] = []  # unexpected exceptions, for the test harness to surface
 
@@ -105,7 +105,7 @@ class Pipeline:
         if ctx.scenario_from_path:
             self.library.get(ctx.scenario_from_path)
         headers = ctx.dialect.response_headers(ctx)
-        headers["content-type"] = "application/json"
+        headers["content-type"] = ctx.dialect.json_media_type
         entry.status = 200
         await send_body(send, 200, headers, ctx.dialect.render_models(self.library.model_ids()))
         entry.ended = "completed"
@@ -125,7 +125,7 @@ class Pipeline:
         if delivery.delay > 0:
             await asyncio.sleep(max(0.0, ctx.started + delivery.delay - time.monotonic()))
         headers.update(delivery.headers)
-        headers["content-type"] = "application/json"
+        headers["content-type"] = ctx.dialect.json_media_type
         entry.status, entry.chunks = 200, 1
         await send_body(send, 200, headers, body)
         entry.ttft_ms = _ms(ctx.started, time.monotonic())
