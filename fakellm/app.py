@@ -13,6 +13,7 @@ from fakellm.config import ServerConfig, builtin_scenarios_dir
 from fakellm.dialects import all_dialects
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
+from fakellm.faultspec import FaultSpec
 from fakellm.file_scenario import FileScenario
 from fakellm.ids import seed_ids
 from fakellm.journal import Journal
@@ -47,6 +48,16 @@ def build_library(config: ServerConfig) -> ScenarioLibrary:
     return library
 
 
+def default_faults(config: ServerConfig) -> FaultSpec | None:
+    """The server-wide latency from `--ttft-ms` / `--tokens-per-second`; scenarios override it."""
+    latency: dict[str, float] = {}
+    if config.ttft_ms:
+        latency["ttft_ms"] = config.ttft_ms
+    if config.tokens_per_second is not None:
+        latency["tokens_per_second"] = config.tokens_per_second
+    return FaultSpec.model_validate({"latency": latency}) if latency else None
+
+
 class FakeLLMApp:
     def __init__(self, config: ServerConfig | None = None, library: ScenarioLibrary | None = None) -> None:
         self.config = config or ServerConfig()
@@ -55,7 +66,7 @@ class FakeLLMApp:
         self.journal = Journal(self.config.journal_size)
         self.pipeline = Pipeline(
             self.library,
-            faults=FaultStage(),
+            faults=FaultStage(default_faults(self.config), seed=self.config.seed),
             auth=Auth(self.config.api_keys),
             journal=self.journal,
             max_body=self.config.max_body,

@@ -37,6 +37,10 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="accept only this key (repeatable); without it any key is accepted",
     )
     serve.add_argument("--seed", type=int, default=None, help="seed for generated text and ids")
+    serve.add_argument("--ttft-ms", type=float, default=None, metavar="MS", help="default time to first token (0)")
+    serve.add_argument(
+        "--tokens-per-second", type=float, default=None, metavar="N", help="default streaming rate (unlimited)"
+    )
     serve.add_argument("--max-body", type=int, default=None, help="largest request body in bytes (16 MiB)")
     serve.add_argument("--journal-size", type=int, default=None, help="requests kept in the journal (1000)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
@@ -53,6 +57,14 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         log_level=args.log_level,
     )
+    if args.ttft_ms is not None:
+        if args.ttft_ms < 0:
+            raise SystemExit("fakellm serve: --ttft-ms must be 0 or more")
+        config.ttft_ms = args.ttft_ms
+    if args.tokens_per_second is not None:
+        if args.tokens_per_second <= 0:
+            raise SystemExit("fakellm serve: --tokens-per-second must be more than 0")
+        config.tokens_per_second = args.tokens_per_second
     if args.max_body is not None:
         config.max_body = args.max_body
     if args.journal_size is not None:

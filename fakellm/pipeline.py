@@ -23,7 +23,7 @@ from fakellm.library import ScenarioLibrary
 from fakellm.neutral import ChatRequest
 from fakellm.pieces import truncate_reply
 from fakellm.responder import Outcome
-from fakellm.transport import StreamResult, send_body, send_stream
+from fakellm.transport import DropConnection, StreamResult, send_body, send_stream
 
 logger = logging.getLogger("fakellm")
 
@@ -52,18 +52,31 @@ class Pipeline:
     async def handle(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
         entry = self.journal.open(ctx)
         try:
-            self.auth.check(ctx)
+            refusal = self.auth.refusal(ctx)
             if ctx.operation == "models":
+                if refusal is not None:
+                    raise refusal
                 await self._models(ctx, entry, send)
                 return
-            raw = await read_body(receive, ctx.header("content-length"), self.max_body)
-            request = ctx.dialect.parse(decode_json(raw), ctx)
-            entry.request = request
-            entry.stream = request.stream
-            scenario = self.library.select(ctx, request)
-            entry.scenario = scenario.name
-            outcome = scenario.respond(request, ctx)
-            entry.rule = outcome.rule
+            try:
+                raw = await read_body(receive, ctx.header("content-length"), self.max_body)
+                request = ctx.dialect.parse(decode_json(raw), ctx)
+                entry.request = request
+                entry.stream = request.stream
+                scenario = self.library.select(ctx, request)
+                entry.scenario = ctx.scenario = scenario.name
+                outcome = scenario.respond(request, ctx)
+                entry.rule = outcome.rule
+            except ApiError:
+                if refusal is not None:  # a bad key is reported before a bad body, as providers do
+                    raise refusal from None
+                raise
+            # A scenario's own keys replace --api-key, so the key can only be judged now.
+            scenario_keys = getattr(outcome.faults, "api_keys", None)
+            if scenario_keys is not None:
+                self.auth.check(ctx, scenario_keys)
+            elif refusal is not None:
+                raise refusal
             if request.max_tokens is not None:
                 outcome.replies = [truncate_reply(r, request.max_tokens) for r in outcome.replies]
             entry.record_replies(outcome.replies)
@@ -77,6 +90,8 @@ class Pipeline:
             if entry.status:  # the response has started: nothing more can be said
                 raise
             await self._error(ctx, error, entry, send)
+        except DropConnection:  # a deliberate drop: the server closes the socket
+            raise
         except Exception as exc:
             logger.exception("fakellm: unexpected error while answering %s %s", ctx.method, ctx.path)
             self.server_errors.append(f"{ctx.method} {ctx.path}: {type(exc).__name__}: {exc}")
