@@ -18,7 +18,7 @@ from fakellm.app import FakeLLMApp, build_library
 from fakellm.config import ServerConfig
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
-from fakellm.harness_scenarios import RuleLayer, ScenarioSource, rule_from, split_sources
+from fakellm.harness_scenarios import RuleLayer, ScenarioSource, rule_from, scenario_from_dict, split_sources
 from fakellm.journal import DEFAULT_JOURNAL_SIZE
 from fakellm.journal_view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.neutral import ChatRequest
@@ -228,8 +228,10 @@ class FakeLLM:
 
     # --- scenarios and settings, changeable while running ----------------------------------------
 
-    def add_scenario(self, scenario: Scenario) -> None:
-        """Load a scenario (or replace the one of that name) on the running server."""
+    def add_scenario(self, scenario: Scenario | dict[str, Any]) -> None:
+        """Load a scenario (an object, or a dict in the scenario file format), replacing one of that name."""
+        if isinstance(scenario, dict):
+            scenario = scenario_from_dict(scenario, self.config.seed, "the scenario")
         self.app.library.replace(_Strict(scenario, self))
 
     def add_rule(

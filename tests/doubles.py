@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from fakellm.context import RequestContext
-from fakellm.faults import Delivery, FaultStage
 from fakellm.neutral import ChatRequest, Reply
 from fakellm.responder import Outcome
-from fakellm.stream import StreamPlan
 
 LONG_REPLY = " ".join(f"word{i}" for i in range(40))
 
@@ -46,17 +44,3 @@ class BrokenScenario:
 
     def reset(self) -> None:
         return None
-
-
-class PacedFaults(FaultStage):
-    """Sends stream frames `gap` seconds apart, so a client can hang up mid-reply."""
-
-    def __init__(self, gap: float) -> None:
-        self.gap = gap
-
-    def deliver(
-        self, plan: StreamPlan | None, request: ChatRequest, ctx: RequestContext, outcome: Outcome, dialect: object
-    ) -> Delivery:
-        if plan is None:
-            return Delivery()
-        return Delivery(offsets=[i * self.gap for i in range(len(plan.frames))])

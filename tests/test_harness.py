@@ -161,3 +161,57 @@ def test_filtered_view_sees_later_requests():
         assert len(echoes) == 0
         _chat(llm.openai_base_url)
         assert len(echoes) == 1
+
+
+def test_add_rule_answers_matching_requests_and_leaves_the_rest_to_the_scenario():
+    with FakeLLM() as llm:
+        llm.add_rule(user="weather", reply="Sunny", name="weather")
+        assert _chat(llm.openai_base_url, "what weather?").json()["choices"][0]["message"]["content"] == "Sunny"
+        assert llm.requests.last.rule == "weather"
+        assert _chat(llm.openai_base_url, "hello").json()["choices"][0]["message"]["content"] == "hello"
+        assert llm.requests.last.rule == "echo"
+        llm.reset()
+        assert _chat(llm.openai_base_url, "weather").json()["choices"][0]["message"]["content"] == "weather"
+
+
+def test_add_rule_injects_faults():
+    with FakeLLM() as llm:
+        llm.add_rule(reply="x", error={"status": 503})
+        assert _chat(llm.openai_base_url).status_code == 503
+        assert llm.requests.last.ended == "fault"
+
+
+def test_add_rule_with_an_unknown_field_names_it():
+    with FakeLLM() as llm, pytest.raises(ValueError, match="replly"):
+        llm.add_rule(replly="typo")
+
+
+def test_add_rule_to_a_new_scenario_creates_it():
+    with FakeLLM() as llm:
+        llm.add_rule(reply="made in python", scenario="custom")
+        reply = _chat(llm.base_urls("custom")["openai"])
+        assert reply.json()["choices"][0]["message"]["content"] == "made in python"
+
+
+def test_scenarios_given_as_dicts_and_files(tmp_path):
+    path = tmp_path / "filed.yaml"
+    path.write_text("name: filed\nrules:\n  - reply: from a file\n")
+    as_dict = {"name": "dicted", "rules": [{"match": {"user": "hi"}, "reply": "from a dict"}]}
+    with FakeLLM(scenarios=[as_dict, path], builtin=False) as llm:
+        assert _chat(llm.base_urls("dicted")["openai"]).json()["choices"][0]["message"]["content"] == "from a dict"
+        assert _chat(llm.base_urls("filed")["openai"]).json()["choices"][0]["message"]["content"] == "from a file"
+        assert "slow" not in llm.scenarios
+
+
+def test_invalid_dict_scenario_is_refused_before_start():
+    with pytest.raises(ValueError, match="needs a `name`"):
+        FakeLLM(scenarios=[{"rules": [{"reply": "x"}]}])
+
+
+def test_strict_mode_flags_a_file_scenario_whose_rules_do_not_match():
+    scenario = {"name": "narrow", "rules": [{"match": {"user": "only this"}, "reply": "ok"}]}
+    with FakeLLM(scenarios=[scenario], default_scenario="narrow", strict=True) as llm:
+        assert _chat(llm.openai_base_url, "only this").status_code == 200
+        assert _chat(llm.openai_base_url, "something else").status_code == 400
+        with pytest.raises(FakeLLMSurpriseError, match="something else"):
+            llm.check()

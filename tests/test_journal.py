@@ -7,7 +7,7 @@ import threading
 
 import httpx
 import openai
-from doubles import LONG_REPLY, FixedScenario, PacedFaults
+from doubles import LONG_REPLY
 
 from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
@@ -94,8 +94,8 @@ def test_real_bound_keeps_only_the_newest_requests():
 
 
 def test_client_disconnect_mid_stream_records_chunks_and_time():
-    with FakeLLM(scenarios=[FixedScenario("long", LONG_REPLY)], default_scenario="long") as llm:
-        llm.app.pipeline.faults = PacedFaults(gap=0.02)
+    with FakeLLM() as llm:
+        llm.add_rule(reply=LONG_REPLY, latency={"tokens_per_second": 50})  # a chunk every 20 ms
         client = openai.OpenAI(base_url=llm.openai_base_url, api_key="k", max_retries=0)
         stream = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "talk"}], stream=True)
         for received, _chunk in enumerate(stream, start=1):

@@ -302,3 +302,17 @@ def test_tests_that_do_not_use_the_fixture_start_no_server(suite):
     )
     result = suite.runpytest("--setup-plan")
     assert "fakellm_server" not in result.stdout.str()
+
+
+def test_marker_takes_scenarios_as_dicts(suite):
+    suite.makepyfile(
+        """
+        import pytest
+        from helpers import chat
+
+        @pytest.mark.fakellm(scenarios=[{"name": "greet", "rules": [{"reply": "Hello!"}]}], scenario="greet")
+        def test_dict(fakellm):
+            assert chat(fakellm).json()["choices"][0]["message"]["content"] == "Hello!"
+        """
+    )
+    suite.runpytest().assert_outcomes(passed=1)
