@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from starlette.types import Receive, Scope, Send
 
@@ -71,7 +72,7 @@ class FakeLLMApp:
             max_body=self.config.max_body,
         )
         self.router = Router(all_dialects())
-        self.admin = admin_app(self.library)
+        self.admin = admin_app(self.library, self.journal, self.pipeline.auth)
         silence_deliberate_drops()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,6 +87,7 @@ class FakeLLMApp:
 
     async def _miss(self, miss: RouteMiss, send: Send) -> None:
         ctx = miss.ctx
+        entry = self.journal.open(ctx)  # a wrong base URL is a common mistake: the journal should show it
         if miss.allowed:
             error = ApiError(
                 405,
@@ -98,7 +100,12 @@ class FakeLLMApp:
         headers = dict(response.headers)
         if miss.allowed:
             headers["allow"] = ", ".join(miss.allowed)
-        await send_body(send, response.status, headers, response.body)
+        entry.status, entry.ended, entry.error = response.status, "error", error.message
+        try:
+            await send_body(send, response.status, headers, response.body)
+        finally:
+            entry.total_ms = round((time.monotonic() - ctx.started) * 1000, 3)
+            self.journal.settle(entry)
 
 
 def create_app(config: ServerConfig | None = None) -> FakeLLMApp:

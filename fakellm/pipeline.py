@@ -100,6 +100,7 @@ class Pipeline:
                 await self._error(ctx, ApiError(500), entry, send)
         finally:
             entry.total_ms = _ms(ctx.started, time.monotonic())
+            self.journal.settle(entry)
 
     async def _models(self, ctx: RequestContext, entry: JournalEntry, send: Send) -> None:
         if ctx.scenario_from_path:
