@@ -11,11 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from fakellm.auth import Auth
+from fakellm.journal import Journal
+from fakellm.journal_api import journal_routes
 from fakellm.library import ScenarioLibrary
 from fakellm.urls import banner
 
 
-def admin_app(library: ScenarioLibrary) -> Starlette:
+def admin_app(library: ScenarioLibrary, journal: Journal | None = None, auth: Auth | None = None) -> Starlette:
     async def landing(request: Request) -> Response:
         root = str(request.base_url).rstrip("/")
         return PlainTextResponse(banner(root, library.names) + "\n")
@@ -31,5 +34,6 @@ def admin_app(library: ScenarioLibrary) -> Starlette:
             Route("/", landing),
             Route("/_fakellm/health", health),
             Route("/_fakellm/scenarios", scenarios),
+            *(journal_routes(journal, auth or Auth()) if journal is not None else []),
         ]
     )

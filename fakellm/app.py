@@ -2,27 +2,60 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from starlette.types import Receive, Scope, Send
 
 from fakellm.admin import admin_app
 from fakellm.auth import Auth
-from fakellm.config import ServerConfig
+from fakellm.config import ServerConfig, builtin_scenarios_dir
 from fakellm.dialects import all_dialects
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
+from fakellm.faultspec import FaultSpec
+from fakellm.file_scenario import FileScenario
 from fakellm.ids import seed_ids
 from fakellm.journal import Journal
 from fakellm.library import ScenarioLibrary
 from fakellm.pipeline import Pipeline
-from fakellm.responder import EchoScenario
+from fakellm.responder import EchoScenario, Scenario
 from fakellm.router import RouteMiss, Router
 from fakellm.transport import send_body, silence_deliberate_drops
+from fakellm.validate import check_paths
 
 ADMIN_PREFIX = "/_fakellm"
+logger = logging.getLogger("fakellm")
 
 
 def build_library(config: ServerConfig) -> ScenarioLibrary:
-    return ScenarioLibrary([EchoScenario()], default=config.default_scenario)
+    """The built-in library (unless turned off) and the user's files; `ValueError` with every message if
+    anything is invalid, so the server never starts half-loaded."""
+    paths = ([builtin_scenarios_dir()] if config.include_builtin else []) + list(config.scenario_paths)
+    report = check_paths(paths)
+    for warning in report.warnings:
+        logger.warning("%s", warning)
+    if report.errors:
+        raise ValueError("invalid scenarios:\n" + "\n".join(str(e) for e in report.errors))
+    scenarios: list[Scenario] = [FileScenario(s.spec, name=s.name, seed=config.seed) for s in report.scenarios]
+    if all(s.name != "echo" for s in scenarios):
+        scenarios.append(EchoScenario())
+    library = ScenarioLibrary(scenarios, default=config.default_scenario)
+    if config.default_scenario not in library:
+        raise ValueError(
+            f"the default scenario '{config.default_scenario}' is not loaded; loaded: {', '.join(library.names)}"
+        )
+    return library
+
+
+def default_faults(config: ServerConfig) -> FaultSpec | None:
+    """The server-wide latency from `--ttft-ms` / `--tokens-per-second`; scenarios override it."""
+    latency: dict[str, float] = {}
+    if config.ttft_ms:
+        latency["ttft_ms"] = config.ttft_ms
+    if config.tokens_per_second is not None:
+        latency["tokens_per_second"] = config.tokens_per_second
+    return FaultSpec.model_validate({"latency": latency}) if latency else None
 
 
 class FakeLLMApp:
@@ -33,13 +66,13 @@ class FakeLLMApp:
         self.journal = Journal(self.config.journal_size)
         self.pipeline = Pipeline(
             self.library,
-            faults=FaultStage(),
+            faults=FaultStage(default_faults(self.config), seed=self.config.seed),
             auth=Auth(self.config.api_keys),
             journal=self.journal,
             max_body=self.config.max_body,
         )
         self.router = Router(all_dialects())
-        self.admin = admin_app(self.library)
+        self.admin = admin_app(self.library, self.journal, self.pipeline.auth)
         silence_deliberate_drops()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -54,6 +87,7 @@ class FakeLLMApp:
 
     async def _miss(self, miss: RouteMiss, send: Send) -> None:
         ctx = miss.ctx
+        entry = self.journal.open(ctx)  # a wrong base URL is a common mistake: the journal should show it
         if miss.allowed:
             error = ApiError(
                 405,
@@ -66,7 +100,12 @@ class FakeLLMApp:
         headers = dict(response.headers)
         if miss.allowed:
             headers["allow"] = ", ".join(miss.allowed)
-        await send_body(send, response.status, headers, response.body)
+        entry.status, entry.ended, entry.error = response.status, "error", error.message
+        try:
+            await send_body(send, response.status, headers, response.body)
+        finally:
+            entry.total_ms = round((time.monotonic() - ctx.started) * 1000, 3)
+            self.journal.settle(entry)
 
 
 def create_app(config: ServerConfig | None = None) -> FakeLLMApp:

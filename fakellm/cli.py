@@ -38,6 +38,10 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="accept only this key (repeatable); without it any key is accepted",
     )
     serve.add_argument("--seed", type=int, default=None, help="seed for generated text and ids")
+    serve.add_argument("--ttft-ms", type=float, default=None, metavar="MS", help="default time to first token (0)")
+    serve.add_argument(
+        "--tokens-per-second", type=float, default=None, metavar="N", help="default streaming rate (unlimited)"
+    )
     serve.add_argument("--max-body", type=int, default=None, help="largest request body in bytes (16 MiB)")
     serve.add_argument("--journal-size", type=int, default=None, help="requests kept in the journal (1000)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
@@ -54,6 +58,14 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         log_level=args.log_level,
     )
+    if args.ttft_ms is not None:
+        if args.ttft_ms < 0:
+            raise SystemExit("fakellm serve: --ttft-ms must be 0 or more")
+        config.ttft_ms = args.ttft_ms
+    if args.tokens_per_second is not None:
+        if args.tokens_per_second <= 0:
+            raise SystemExit("fakellm serve: --tokens-per-second must be more than 0")
+        config.tokens_per_second = args.tokens_per_second
     if args.max_body is not None:
         config.max_body = args.max_body
     if args.journal_size is not None:
@@ -83,6 +95,44 @@ def serve(config: ServerConfig) -> int:
     return 0 if server.started else 1
 
 
+def _scenario_tool_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files without starting a server",
+        description="Lint scenario files or directories. Exit 1 if any has an error.",
+    )
+    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="scenario files or directories")
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files, for editor completion.",
+    )
+
+
+def validate(paths: list[Path]) -> int:
+    from fakellm.validate import check_paths
+
+    report = check_paths(paths)
+    for diagnostic in report.diagnostics:
+        print(diagnostic, file=sys.stderr if diagnostic.severity == "error" else sys.stdout)
+    errors, warnings = len(report.errors), len(report.warnings)
+    if errors:
+        print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        return 1
+    names = ", ".join(s.name for s in report.scenarios)
+    print(f"ok: {len(report.scenarios)} scenario(s) ({names}), {warnings} warning(s)")
+    return 0
+
+
+def schema() -> int:
+    import json
+
+    from fakellm.scenario import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fakellm",
@@ -91,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"fakellm {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(commands)
+    _scenario_tool_parsers(commands)
     return parser
 
 
@@ -99,6 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(config_from_args(args))
+    if args.command == "validate":
+        return validate(list(args.paths))
+    if args.command == "schema":
+        return schema()
     parser.print_help()
     return 2
 

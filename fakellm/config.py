@@ -43,3 +43,5 @@ class ServerConfig:
     max_body: int = DEFAULT_MAX_BODY
     journal_size: int = DEFAULT_JOURNAL_SIZE
     log_level: str = "info"
+    ttft_ms: float = 0.0  # default time to first token for every scenario that sets none
+    tokens_per_second: float | None = None  # default streaming rate; None sends chunks at once

@@ -24,6 +24,7 @@ class RequestContext:
     query: dict[str, str]
     path_params: dict[str, str] = field(default_factory=dict)
     scenario_from_path: str | None = None
+    scenario: str = ""  # the scenario answering, once chosen (fault counters and budgets are per scenario)
     client: str = ""
     started: float = field(default_factory=time.monotonic)
     wall_time: float = field(default_factory=time.time)

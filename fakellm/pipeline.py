@@ -23,7 +23,7 @@ from fakellm.library import ScenarioLibrary
 from fakellm.neutral import ChatRequest
 from fakellm.pieces import truncate_reply
 from fakellm.responder import Outcome
-from fakellm.transport import StreamResult, send_body, send_stream
+from fakellm.transport import DropConnection, StreamResult, send_body, send_stream
 
 logger = logging.getLogger("fakellm")
 
@@ -45,25 +45,38 @@ class Pipeline:
         self.library = library
         self.faults = faults or FaultStage()
         self.auth = auth or Auth()
-        self.journal = journal or Journal()
+        self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
         self.server_errors: list[str] = []  # unexpected exceptions, for the test harness to surface
 
     async def handle(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
         entry = self.journal.open(ctx)
         try:
-            self.auth.check(ctx)
+            refusal = self.auth.refusal(ctx)
             if ctx.operation == "models":
+                if refusal is not None:
+                    raise refusal
                 await self._models(ctx, entry, send)
                 return
-            raw = await read_body(receive, ctx.header("content-length"), self.max_body)
-            request = ctx.dialect.parse(decode_json(raw), ctx)
-            entry.request = request
-            entry.stream = request.stream
-            scenario = self.library.select(ctx, request)
-            entry.scenario = scenario.name
-            outcome = scenario.respond(request, ctx)
-            entry.rule = outcome.rule
+            try:
+                raw = await read_body(receive, ctx.header("content-length"), self.max_body)
+                request = ctx.dialect.parse(decode_json(raw), ctx)
+                entry.request = request
+                entry.stream = request.stream
+                scenario = self.library.select(ctx, request)
+                entry.scenario = ctx.scenario = scenario.name
+                outcome = scenario.respond(request, ctx)
+                entry.rule = outcome.rule
+            except ApiError:
+                if refusal is not None:  # a bad key is reported before a bad body, as providers do
+                    raise refusal from None
+                raise
+            # A scenario's own keys replace --api-key, so the key can only be judged now.
+            scenario_keys = getattr(outcome.faults, "api_keys", None)
+            if scenario_keys is not None:
+                self.auth.check(ctx, scenario_keys)
+            elif refusal is not None:
+                raise refusal
             if request.max_tokens is not None:
                 outcome.replies = [truncate_reply(r, request.max_tokens) for r in outcome.replies]
             entry.record_replies(outcome.replies)
@@ -77,6 +90,8 @@ class Pipeline:
             if entry.status:  # the response has started: nothing more can be said
                 raise
             await self._error(ctx, error, entry, send)
+        except DropConnection:  # a deliberate drop: the server closes the socket
+            raise
         except Exception as exc:
             logger.exception("fakellm: unexpected error while answering %s %s", ctx.method, ctx.path)
             self.server_errors.append(f"{ctx.method} {ctx.path}: {type(exc).__name__}: {exc}")
@@ -85,12 +100,13 @@ class Pipeline:
                 await self._error(ctx, ApiError(500), entry, send)
         finally:
             entry.total_ms = _ms(ctx.started, time.monotonic())
+            self.journal.settle(entry)
 
     async def _models(self, ctx: RequestContext, entry: JournalEntry, send: Send) -> None:
         if ctx.scenario_from_path:
             self.library.get(ctx.scenario_from_path)
         headers = ctx.dialect.response_headers(ctx)
-        headers["content-type"] = "application/json"
+        headers["content-type"] = ctx.dialect.json_media_type
         entry.status = 200
         await send_body(send, 200, headers, ctx.dialect.render_models(self.library.model_ids()))
         entry.ended = "completed"
@@ -110,7 +126,7 @@ class Pipeline:
         if delivery.delay > 0:
             await asyncio.sleep(max(0.0, ctx.started + delivery.delay - time.monotonic()))
         headers.update(delivery.headers)
-        headers["content-type"] = "application/json"
+        headers["content-type"] = ctx.dialect.json_media_type
         entry.status, entry.chunks = 200, 1
         await send_body(send, 200, headers, body)
         entry.ttft_ms = _ms(ctx.started, time.monotonic())

@@ -1,11 +1,13 @@
-"""Rate limits: what a client's budget looks like after a request.
+"""Rate limits that really count: requests and tokens per minute, refilled continuously.
 
-The limiter itself belongs to the fault stage; dialects only turn a
-`RateLimitStatus` into their provider's headers.
+The fault stage asks the limiter before answering; dialects only turn the
+resulting `RateLimitStatus` into their provider's headers.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 
 
@@ -26,3 +28,111 @@ def format_reset(seconds: float) -> str:
     minutes, rest = divmod(seconds, 60)
     text = f"{rest:.3f}".rstrip("0").rstrip(".") + "s"
     return f"{int(minutes)}m{text}" if minutes else text
+
+
+WINDOW_S = 60.0
+# The dimension a scenario does not limit is still counted and reported, against a budget this large.
+UNLIMITED_REQUESTS = 10_000
+UNLIMITED_TOKENS = 10_000_000
+
+
+class TokenBucket:
+    """A budget that refills continuously: `capacity` units per `window` seconds, as OpenAI and Groq
+    document theirs (500 RPM after one request: one unit back in 120 ms, which is what
+    `x-ratelimit-reset-requests: 120ms` says)."""
+
+    __slots__ = ("capacity", "level", "rate", "updated")
+
+    def __init__(self, capacity: int, now: float, window: float = WINDOW_S) -> None:
+        self.capacity = capacity
+        self.rate = capacity / window
+        self.level = float(capacity)
+        self.updated = now
+
+    def refill(self, now: float) -> None:
+        if now > self.updated:
+            self.level = min(float(self.capacity), self.level + (now - self.updated) * self.rate)
+            self.updated = now
+
+    def wait_for(self, amount: int) -> float:
+        """Seconds until `amount` units are available (after `refill`); 0 when they are now."""
+        missing = min(amount, self.capacity) - self.level
+        return max(0.0, missing / self.rate)
+
+    def take(self, amount: int) -> None:
+        self.level -= amount
+
+    @property
+    def remaining(self) -> int:
+        return max(0, int(self.level + 1e-9))
+
+    @property
+    def used(self) -> int:
+        return self.capacity - self.remaining
+
+    def reset_in(self) -> float:
+        """Seconds until the budget is whole again."""
+        return max(0.0, (self.capacity - self.level) / self.rate)
+
+
+class RateLimited(Exception):
+    """A request over budget; `retry_after` is the real time until enough capacity has returned."""
+
+    def __init__(
+        self, status: RateLimitStatus, limit_name: str, limit: int, used: int, requested: int, retry_after: float
+    ) -> None:
+        super().__init__(f"rate limit on {limit_name}: limit {limit}, used {used}, requested {requested}")
+        self.status = status
+        self.limit_name = limit_name
+        self.limit = limit
+        self.used = used
+        self.requested = requested
+        self.retry_after = retry_after
+
+
+class RateLimiter:
+    """Request and token budgets per (scope, client key). A refused request costs nothing."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple[str, str], tuple[TokenBucket, TokenBucket]] = {}
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._buckets.clear()
+
+    def _pair(self, slot: tuple[str, str], rpm: int, tpm: int, now: float) -> tuple[TokenBucket, TokenBucket]:
+        pair = self._buckets.get(slot)
+        if pair is None or pair[0].capacity != rpm or pair[1].capacity != tpm:
+            pair = (TokenBucket(rpm, now), TokenBucket(tpm, now))
+            self._buckets[slot] = pair
+        return pair
+
+    def acquire(
+        self, slot: tuple[str, str], rpm: int | None, tpm: int | None, tokens: int, now: float | None = None
+    ) -> RateLimitStatus:
+        """Take one request and `tokens` tokens from the slot's budget, or raise `RateLimited`."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            requests, budget = self._pair(slot, rpm or UNLIMITED_REQUESTS, tpm or UNLIMITED_TOKENS, now)
+            requests.refill(now)
+            budget.refill(now)
+            for bucket, name, amount in ((requests, "requests", 1), (budget, "tokens", tokens)):
+                wait = bucket.wait_for(amount)
+                if wait > 0:
+                    status = _status(requests, budget)
+                    raise RateLimited(status, name, bucket.capacity, bucket.used, amount, wait)
+            requests.take(1)
+            budget.take(tokens)
+            return _status(requests, budget)
+
+
+def _status(requests: TokenBucket, tokens: TokenBucket) -> RateLimitStatus:
+    return RateLimitStatus(
+        limit_requests=requests.capacity,
+        remaining_requests=requests.remaining,
+        reset_requests_s=requests.reset_in(),
+        limit_tokens=tokens.capacity,
+        remaining_tokens=tokens.remaining,
+        reset_tokens_s=tokens.reset_in(),
+    )

@@ -1,14 +1,26 @@
-"""The provider dialects fakellm speaks. Order matters where two dialects share a path:
-the first whose `claims()` accepts the request answers it."""
+"""The provider dialects fakellm speaks, in the order the router consults them.
+
+Where two dialects share a path, the first whose `claims()` accepts the request answers it:
+- `/openai/v1/chat/completions` is Azure's v1 route and Groq's: with an `api-key` header it is
+  Azure's, otherwise Groq's.
+- `GET /v1/models` is OpenAI's and (since google-genai 3 defaults to API version v1) Gemini's:
+  with a Google key (`x-goog-api-key`, `?key=`) or `x-goog-api-client` it is Gemini's.
+An unknown path is answered in the shape of the first dialect with a matching error prefix, so
+the more specific prefixes come first (`/v1beta/openai/` before `/v1beta/`) and OpenAI, whose
+prefix is `/`, comes last."""
 
 from __future__ import annotations
 
+from fakellm.dialects.azure import AzureDialect
 from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
+from fakellm.dialects.gemini import GeminiDialect
+from fakellm.dialects.gemini_openai import GeminiOpenAIDialect
+from fakellm.dialects.groq import GroqDialect
 from fakellm.dialects.openai import OpenAIDialect
 
 
 def all_dialects() -> list[Dialect]:
-    return [OpenAIDialect()]
+    return [GeminiOpenAIDialect(), GeminiDialect(), AzureDialect(), GroqDialect(), OpenAIDialect()]
 
 
 __all__ = ["Dialect", "ErrorResponse", "RouteSpec", "all_dialects"]

@@ -43,6 +43,8 @@ class Dialect(ABC):
     routes: ClassVar[tuple[RouteSpec, ...]]
     # Path prefixes that make an unknown route answer in this dialect's error shape.
     error_prefixes: ClassVar[tuple[str, ...]] = ()
+    # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
+    json_media_type: ClassVar[str] = "application/json"
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""

@@ -77,6 +77,8 @@ class OpenAIDialect(Dialect):
         RouteSpec("GET", "/v1/models", "models"),
         RouteSpec("GET", "/models", "models"),
     )
+    # The catch-all: registered last, OpenAI's shape answers any path no other dialect owns.
+    error_prefixes: ClassVar[tuple[str, ...]] = ("/",)
     error_type_by_kind: ClassVar[dict[ErrorKind, str]] = {
         ErrorKind.PERMISSION: "permission_error",
         ErrorKind.CONFLICT: "conflict_error",

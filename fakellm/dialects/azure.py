@@ -1,0 +1,216 @@
+"""Azure OpenAI's chat-completions dialect: `/openai/deployments/{deployment}/chat/completions`.
+
+Azure serves OpenAI's schema with its own touches: every JSON object has its
+keys sorted, a stream opens with a prompt-filter chunk (`choices: []`, empty
+id and model), every choice carries `content_filter_results`, models report a
+versioned name, and errors carry a *string* `code`. The bodies are produced by
+the OpenAI dialect and re-dressed here, so both stay in step.
+
+The Azure v1 route `/openai/v1/chat/completions` is also Groq's path: Azure
+claims it only when the request carries an `api-key` header.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, ClassVar
+
+from fakellm.context import RequestContext
+from fakellm.dialects.base import ErrorResponse, RouteSpec
+from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, dumps
+from fakellm.dialects.openai_request import parse_chat_body
+from fakellm.errors import ApiError, ErrorKind
+from fakellm.ids import random_token
+from fakellm.neutral import ChatRequest, Reply
+from fakellm.ratelimit import RateLimitStatus
+from fakellm.stream import Frame, StreamPlan
+
+V1_PATH = "/openai/v1/chat/completions"
+DEFAULT_API_VERSION = "2024-10-21"
+# What a deployment of each model family reports as `model`; other names are reported as given.
+VERSIONED_MODELS = {
+    "gpt-4o": "gpt-4o-2024-11-20",
+    "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
+    "gpt-4.1": "gpt-4.1-2025-04-14",
+    "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
+    "gpt-4.1-nano": "gpt-4.1-nano-2025-04-14",
+    "gpt-35-turbo": "gpt-35-turbo-0125",
+    "gpt-4": "gpt-4-0613",
+    "o3-mini": "o3-mini-2025-01-31",
+    "gpt-5": "gpt-5-2025-08-07",
+    "gpt-5-mini": "gpt-5-mini-2025-08-07",
+    "gpt-5-nano": "gpt-5-nano-2025-08-07",
+}
+_SAFE = {"filtered": False, "severity": "safe"}
+PROMPT_FILTER = {
+    "hate": _SAFE,
+    "jailbreak": {"filtered": False, "detected": False},
+    "self_harm": _SAFE,
+    "sexual": _SAFE,
+    "violence": _SAFE,
+}
+# The opening chunk of every stream. Unlike the rest, its filter results are not key-sorted.
+PROMPT_FILTER_CHUNK = (
+    'data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":'
+    + json.dumps([{"prompt_index": 0, "content_filter_results": PROMPT_FILTER}], separators=(",", ":"))
+    + "}\n\n"
+).encode()
+CONTENT_FILTER = {"hate": _SAFE, "self_harm": _SAFE, "sexual": _SAFE, "violence": _SAFE}
+# Azure's own bytes for a route it does not know, including its odd space after `"message":`.
+RESOURCE_NOT_FOUND = b'{"error":{"code":"404","message": "Resource not found"}}'
+_STOCK_MESSAGES = {
+    400: "The request is invalid.",
+    401: "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid "
+    "key for an active subscription and use a correct regional API endpoint for your resource.",
+    403: "Access denied: the resource does not allow this request.",
+    404: "The API deployment for this resource does not exist. If you created the deployment within the last "
+    "5 minutes, please wait a moment and try again.",
+    408: "The operation was timeout.",
+    409: "The request conflicts with the current state of the resource.",
+    413: "The request body is too large.",
+    500: "The server had an error while processing your request. Sorry about that!",
+    502: "Bad gateway.",
+    503: "The service is temporarily unable to process your request. Please try again later.",
+    504: "The operation was timeout.",
+}
+
+
+def compact_sorted(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def versioned_model(name: str) -> str:
+    return VERSIONED_MODELS.get(name, name)
+
+
+class AzureDialect(OpenAIDialect):
+    name: ClassVar[str] = "azure"
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
+        RouteSpec("POST", r"/openai/deployments/(?P<deployment>.+?)/chat/completions", "chat", regex=True),
+        RouteSpec("POST", V1_PATH, "chat"),
+        RouteSpec("GET", "/openai/v1/models", "models"),
+        RouteSpec("GET", "/openai/models", "models"),
+    )
+    error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
+
+    def claims(self, ctx: RequestContext) -> bool:
+        if "deployment" in ctx.path_params or ctx.path.endswith("/openai/models"):
+            return True
+        return "api-key" in ctx.headers
+
+    def api_key(self, ctx: RequestContext) -> str | None:
+        key = ctx.header("api-key")
+        return key.strip() if key is not None else super().api_key(ctx)
+
+    def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
+        deployment = ctx.path_params.get("deployment")
+        api_version = ctx.query.get("api-version")
+        if deployment is not None and not api_version:
+            raise ApiError(404, code="missing_api_version")
+        request = parse_chat_body(body, self.name, model_required=deployment is None)
+        if deployment is not None:
+            request.model = deployment
+        request.extras["api_version"] = api_version or "v1"
+        return request
+
+    def response_headers(self, ctx: RequestContext) -> dict[str, str]:
+        request_id = _uuid()
+        headers = {"apim-request-id": request_id, "x-request-id": request_id, "x-ms-region": "East US 2"}
+        deployment = ctx.path_params.get("deployment")
+        if deployment:
+            headers["x-ms-deployment-name"] = re.sub(r"[^\x20-\x7e]", "?", deployment)
+        return headers
+
+    def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
+        # Azure sends limits and what remains, never the reset durations.
+        return {
+            "x-ratelimit-limit-requests": str(status.limit_requests),
+            "x-ratelimit-limit-tokens": str(status.limit_tokens),
+            "x-ratelimit-remaining-requests": str(status.remaining_requests),
+            "x-ratelimit-remaining-tokens": str(status.remaining_tokens),
+        }
+
+    # --- bodies --------------------------------------------------------------------------------
+
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
+        body = json.loads(super().render_reply(request, replies, versioned_model(model)))
+        for choice in body["choices"]:
+            choice["content_filter_results"] = CONTENT_FILTER
+            choice["message"].pop("annotations", None)
+        body.pop("service_tier", None)
+        body["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": PROMPT_FILTER}]
+        return compact_sorted(body).encode()
+
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
+        plan = super().render_stream(request, replies, versioned_model(model))
+        frames = [Frame(PROMPT_FILTER_CHUNK)]
+        for frame in plan.frames:
+            chunk = json.loads(frame.data[len(b"data: ") :])
+            chunk.pop("obfuscation", None)
+            chunk.pop("service_tier", None)
+            for choice in chunk["choices"]:
+                delta = choice["delta"]
+                # Azure filters the text it streams; role and finish chunks carry an empty result.
+                choice["content_filter_results"] = CONTENT_FILTER if delta.get("content") else {}
+            frames.append(Frame(f"data: {compact_sorted(chunk)}\n\n".encode(), frame.tokens))
+        return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)
+
+    # --- errors --------------------------------------------------------------------------------
+
+    def error_message(self, error: ApiError) -> str:
+        if error.message:
+            return error.message
+        if error.code == "missing_api_key":
+            return (
+                "Access denied due to missing subscription key. Make sure to include subscription key when "
+                "making requests to an API."
+            )
+        if error.kind is ErrorKind.RATE_LIMIT:
+            return self.rate_limit_message(error)
+        return _STOCK_MESSAGES.get(error.status, f"The request failed with status {error.status}.")
+
+    def rate_limit_message(self, error: ApiError) -> str:
+        kind = "token" if error.details.get("limit_name") == "tokens" else "call"
+        wait = max(1, round(error.retry_after or 1))
+        version = error.details.get("api_version", DEFAULT_API_VERSION)
+        return (
+            f"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version {version} have "
+            f"exceeded {kind} rate limit of your current OpenAI S0 pricing tier. Please retry after {wait} "
+            f"second{'s' if wait != 1 else ''}. Please go here: https://aka.ms/oai/quotaincrease if you would "
+            "like to further increase the default rate limit."
+        )
+
+    def error_object(self, error: ApiError) -> dict[str, Any]:
+        # Validation errors come from the model service in OpenAI's shape; the gateway's own
+        # errors (auth, quota, routing, outages) are just a string code and a message.
+        if error.status == 400:
+            return {
+                "message": self.error_message(error),
+                "type": "invalid_request_error",
+                "param": error.param,
+                "code": error.code or "BadRequest",
+            }
+        code = "DeploymentNotFound" if error.code == "model_not_found" else str(error.status)
+        return {"code": code, "message": self.error_message(error)}
+
+    def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
+        headers = {"content-type": "application/json", **error.headers}
+        if error.code in ("missing_api_version", "unknown_url"):
+            return ErrorResponse(404, headers, RESOURCE_NOT_FOUND)
+        if error.kind is ErrorKind.RATE_LIMIT and "api_version" not in error.details:
+            error.details["api_version"] = ctx.query.get("api-version", DEFAULT_API_VERSION)
+        wrapped = {"error": self.error_object(error)}
+        # OpenAI-style validation errors keep OpenAI's key order; the gateway's are sorted.
+        body = dumps(wrapped) if error.status == 400 else compact_sorted(wrapped)
+        return ErrorResponse(error.status, headers, body.encode())
+
+    def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
+        if error.kind is ErrorKind.RATE_LIMIT:
+            error.details.setdefault("api_version", request.extras.get("api_version", DEFAULT_API_VERSION))
+        return f"data: {compact_sorted({'error': self.error_object(error)})}\n\n".encode()
+
+
+def _uuid() -> str:
+    hexes = random_token(32, "0123456789abcdef")
+    return f"{hexes[:8]}-{hexes[8:12]}-{hexes[12:16]}-{hexes[16:20]}-{hexes[20:]}"

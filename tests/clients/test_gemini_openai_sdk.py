@@ -1,0 +1,91 @@
+"""The openai SDK against Gemini's OpenAI-compatible route (`/v1beta/openai/`) on a real fakellm server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+from dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, fixed_scenarios, start_server
+
+from fakellm.server_thread import ServerThread
+
+MODEL = "gemini-2.5-flash"
+MESSAGES: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky"}]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    scenarios: dict[str, FixedScenario] = fixed_scenarios()
+    thread = start_server(scenarios)
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture
+def client(server: ServerThread) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server.url}/v1beta/openai/", api_key="AIza-test", max_retries=0)
+
+
+def test_non_streaming_reply_has_the_text(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(model=MODEL, messages=MESSAGES)
+    assert completion.choices[0].message.content == "blue sky"
+    assert completion.choices[0].finish_reason == "stop"
+    assert not completion.id.startswith("chatcmpl-")
+    assert completion.usage is not None
+    assert completion.usage.completion_tokens == 2
+
+
+def test_stream_repeats_the_role_and_finishes_on_the_last_content_chunk(client: openai.OpenAI) -> None:
+    chunks = list(client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == "blue sky"
+    assert all(c.choices[0].delta.role == "assistant" for c in chunks)
+    assert [c.choices[0].finish_reason for c in chunks] == [None, "stop"]
+
+
+def test_stream_helper_reads_a_whole_tool_call(client: openai.OpenAI) -> None:
+    with client.chat.completions.stream(
+        model=MODEL, messages=MESSAGES, extra_headers={"X-FakeLLM-Scenario": "tool"}
+    ) as stream:
+        final = stream.get_final_completion()
+    calls = final.choices[0].message.tool_calls
+    assert calls is not None
+    assert calls[0].function.name == TOOL_CALL.name  # type: ignore[union-attr]
+    assert json.loads(calls[0].function.arguments) == json.loads(TOOL_CALL.arguments)  # type: ignore[union-attr]
+    assert final.choices[0].finish_reason == "stop"  # Gemini's quirk for streamed tool calls
+
+
+def test_non_streaming_tool_call_finishes_with_tool_calls(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model=MODEL, messages=MESSAGES, extra_headers={"X-FakeLLM-Scenario": "tool"}
+    )
+    assert completion.choices[0].finish_reason == "tool_calls"
+    assert completion.choices[0].message.tool_calls[0].id == TOOL_CALL.id  # type: ignore[index]
+
+
+def test_thoughts_are_marked_only_when_asked_for(client: openai.OpenAI) -> None:
+    headers = {"X-FakeLLM-Scenario": "reasoning"}
+    plain = list(client.chat.completions.create(model=MODEL, messages=MESSAGES, stream=True, extra_headers=headers))
+    assert "".join(c.choices[0].delta.content or "" for c in plain) == ANSWER
+    asked = list(
+        client.chat.completions.create(
+            model=MODEL,
+            messages=MESSAGES,
+            stream=True,
+            extra_headers=headers,
+            extra_body={"extra_body": {"google": {"thinking_config": {"include_thoughts": True}}}},
+        )
+    )
+    thought = [c for c in asked if (c.choices[0].delta.model_extra or {}).get("extra_content")]
+    assert "".join(c.choices[0].delta.content or "" for c in thought) == REASONING
+
+
+def test_errors_come_as_a_one_element_array(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model=MODEL, messages=[])
+    body = caught.value.body
+    assert isinstance(body, list)
+    assert body[0]["error"]["code"] == 400
+    assert body[0]["error"]["status"] == "INVALID_ARGUMENT"
