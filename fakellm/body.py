@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.types import Receive
@@ -10,6 +11,8 @@ from starlette.types import Receive
 from fakellm.errors import ApiError, bad_request
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
+# A `\\uD800`-`\\uDFFF` escape: JSON allows it, but a lone one is not Unicode and cannot be sent back.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def too_large(limit: int) -> ApiError:
@@ -21,7 +24,12 @@ def too_large(limit: int) -> ApiError:
 
 
 async def read_body(receive: Receive, content_length: str | None, limit: int) -> bytes:
-    """The whole body, refusing (without reading the rest) once it is known to exceed `limit`."""
+    """The whole body, refusing (without reading the rest) once it is known to exceed `limit`.
+
+    The 413 goes out at once; the connection stays open so the client reliably reads it (closing it
+    while the client is still uploading makes the kernel reset the connection, and the client sees a
+    connection error instead). uvicorn discards the rest of the upload without buffering it.
+    """
     if content_length is not None and content_length.isdigit() and int(content_length) > limit:
         raise too_large(limit)
     chunks: list[bytes] = []
@@ -55,9 +63,47 @@ def decode_json(raw: bytes) -> Any:
             "cannot be decoded."
         ) from None
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise bad_request(
             f"We could not parse the JSON body of your request: {exc.msg} at line {exc.lineno} column "
             f"{exc.colno} (char {exc.pos}). The API expects a JSON payload."
         ) from None
+    except RecursionError:
+        raise bad_request("We could not parse the JSON body of your request: it is nested too deeply.") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise bad_request(f"We could not parse the JSON body of your request: {exc}.") from None
+    if _SURROGATE_ESCAPE.search(raw):
+        where = _lone_surrogate(value)
+        if where is not None:
+            raise bad_request(
+                f"Invalid Unicode in '{where}': a UTF-16 surrogate escape (\\uD800-\\uDFFF) that is not "
+                "part of a pair.",
+                param=None if where == "body" else where,
+            )
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """The path (`messages[0].content`) of the first string holding an unpaired surrogate, or None.
+
+    Iterative, because the body may be nested as deeply as the JSON parser allows.
+    """
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if _has_surrogate(item):
+                return where or "body"
+        elif isinstance(item, dict):
+            for key, child in reversed(item.items()):
+                if _has_surrogate(key):
+                    return where or "body"
+                stack.append((child, f"{where}.{key}" if where else key))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in reversed(list(enumerate(item))))
+    return None

@@ -79,6 +79,9 @@ def request_overrides(ctx: RequestContext) -> tuple[LatencySpec | None, ErrorSpe
     return latency, error
 
 
+_NO_FAULTS = FaultSpec.model_validate({})
+
+
 def _as_spec(value: Any) -> FaultSpec | None:
     if value is None or isinstance(value, FaultSpec):
         return value
@@ -129,6 +132,7 @@ class FaultStage:
         self.limiter = RateLimiter()
         self._counters: dict[str, int] = {}
         self._rngs: dict[tuple[str, str], random.Random] = {}
+        self._merged: dict[int, tuple[FaultSpec | None, FaultSpec | None, FaultSpec]] = {}
 
     def reset(self) -> None:
         """Forget counters and rate-limit windows (the test harness calls this between tests)."""
@@ -140,13 +144,25 @@ class FaultStage:
 
     def settings(self, ctx: RequestContext, outcome: Outcome) -> FaultSpec:
         """The defaults, overridden by the scenario and rule, overridden by the request's headers."""
-        spec = _merge(self.defaults or FaultSpec.model_validate({}), _as_spec(outcome.faults))
+        spec = self._scenario_settings(outcome)
         latency, error = request_overrides(ctx)
         if latency is not None:
             spec = _merge(spec, FaultSpec.model_validate({"latency": latency.model_dump(exclude_unset=True)}))
         if error is not None:  # the header replaces the scenario's trigger: this request fails
             spec = spec.model_copy(update={"error": error})
         return spec
+
+    def _scenario_settings(self, outcome: Outcome) -> FaultSpec:
+        """The defaults merged with the scenario's and rule's settings, cached: these are long-lived
+        objects, and merging pydantic models on every request was a large share of its cost."""
+        override = _as_spec(outcome.faults)
+        if override is not outcome.faults:  # built from a dict just now: nothing to key a cache on
+            return _merge(self.defaults or _NO_FAULTS, override)
+        cached = self._merged.get(id(override))
+        if cached is None or cached[0] is not override or cached[1] is not self.defaults:
+            cached = (override, self.defaults, _merge(self.defaults or _NO_FAULTS, override))
+            self._merged[id(override)] = cached
+        return cached[2]
 
     def _rng(self, scope: str, purpose: str, seed: int | None) -> random.Random:
         key = (scope, purpose)

@@ -41,9 +41,31 @@ class Generator:
 
     def __init__(self, seed: int | None) -> None:
         self.seeded = seed is not None
-        self.rng = random.Random(seed)
-        self.faker = _faker()
-        self.faker.seed_instance(self.rng.getrandbits(63))
+        # Made on first use: most replies (echo, fixed text) never draw, and an unseeded
+        # `Random()` reads 2.5 kB from the OS, a large share of a request's cost.
+        self._seed = seed
+        self._rng: random.Random | None = None
+        self._faker: Faker | None = None
+        self._faker_seed = 0
+
+    def _start(self) -> random.Random:
+        rng = random.Random(self._seed)
+        self._faker_seed = rng.getrandbits(63)  # drawn first, as it always was
+        self._rng = rng
+        return rng
+
+    @property
+    def rng(self) -> random.Random:
+        return self._rng if self._rng is not None else self._start()
+
+    @property
+    def faker(self) -> Faker:
+        if self._faker is None:
+            if self._rng is None:
+                self._start()
+            self._faker = _faker()
+            self._faker.seed_instance(self._faker_seed)
+        return self._faker
 
     def text(self, spec: GenerateSpec) -> str:
         if spec.sentences is not None:

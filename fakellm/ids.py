@@ -15,8 +15,21 @@ def seed_ids(seed: int | None) -> None:
     _rng.seed(seed)
 
 
+def _table(alphabet: str) -> bytes:
+    """Maps every byte value to a character of `alphabet` (a slight bias is fine for fake ids)."""
+    return bytes(ord(alphabet[i % len(alphabet)]) for i in range(256))
+
+
+_tables: dict[str, bytes] = {}
+
+
 def random_token(length: int, alphabet: str = _ALNUM) -> str:
-    return "".join(_rng.choices(alphabet, k=length))
+    # Random bytes translated through a table: about 20x faster than `choices`, which was a large
+    # part of a request's cost (every response carries several ids).
+    table = _tables.get(alphabet)
+    if table is None:
+        table = _tables[alphabet] = _table(alphabet)
+    return _rng.randbytes(length).translate(table).decode("ascii")
 
 
 def new_id(prefix: str, length: int = 29, alphabet: str = _ALNUM) -> str:

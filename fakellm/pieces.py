@@ -36,7 +36,9 @@ def split_arguments(arguments: str) -> list[str]:
 
 
 def count_tokens(text: str) -> int:
-    return len(split_tokens(text))
+    """`len(split_tokens(text))`, without building the list: one token per run of non-space
+    characters, plus one for trailing whitespace (or for a text that is only whitespace)."""
+    return len(text.split()) + (1 if text and text[-1].isspace() else 0)
 
 
 def prompt_tokens(request: ChatRequest) -> int:

@@ -27,8 +27,11 @@ FINGERPRINT = "fp_f4e1c0ffee"
 _NULL_TAIL = ',"logprobs":null,"finish_reason":null}'
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def usage_object(usage: Usage) -> dict[str, Any]:
@@ -44,6 +47,16 @@ def usage_object(usage: Usage) -> dict[str, Any]:
             "rejected_prediction_tokens": 0,
         },
     }
+
+
+def usage_json(usage: Usage) -> str:
+    """`dumps(usage_object(usage))`, written directly (it is in every response)."""
+    return (
+        f'{{"prompt_tokens":{usage.prompt_tokens},"completion_tokens":{usage.completion_tokens},'
+        f'"total_tokens":{usage.total_tokens},"prompt_tokens_details":{{"cached_tokens":0,"audio_tokens":0}},'
+        f'"completion_tokens_details":{{"reasoning_tokens":{usage.reasoning_tokens},"audio_tokens":0,'
+        '"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}'
+    )
 
 
 def tool_call_object(call: ToolCall) -> dict[str, Any]:
@@ -108,25 +121,18 @@ class OpenAIDialect(Dialect):
         return message
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
-        body = {
-            "id": new_id("chatcmpl-"),
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [
-                {
-                    "index": i,
-                    "message": self.message_object(reply),
-                    "logprobs": None,
-                    "finish_reason": reply.resolved_finish_reason,
-                }
-                for i, reply in enumerate(replies)
-            ],
-            "usage": usage_object(reply_usage(request, replies)),
-            "service_tier": "default",
-            "system_fingerprint": FINGERPRINT,
-        }
-        return dumps(body).encode()
+        # Written as a template rather than one `dumps` of a dict: it is the hot path of a
+        # non-streaming request, and only the message and usage need JSON encoding.
+        choices = ",".join(
+            f'{{"index":{i},"message":{dumps(self.message_object(reply))},"logprobs":null,'
+            f'"finish_reason":"{reply.resolved_finish_reason}"}}'
+            for i, reply in enumerate(replies)
+        )
+        return (
+            f'{{"id":"{new_id("chatcmpl-")}","object":"chat.completion","created":{int(time.time())},'
+            f'"model":{dumps(model)},"choices":[{choices}],"usage":{usage_json(reply_usage(request, replies))},'
+            f'"service_tier":"default","system_fingerprint":"{FINGERPRINT}"}}'
+        ).encode()
 
     # --- streaming -----------------------------------------------------------------------------
 
@@ -168,7 +174,7 @@ class OpenAIDialect(Dialect):
         for i, reply in enumerate(replies):
             chunk(f'{{"index":{i},"delta":{{}},"logprobs":null,"finish_reason":"{reply.resolved_finish_reason}"}}')
         if request.include_usage:
-            usage = dumps(usage_object(reply_usage(request, replies)))
+            usage = usage_json(reply_usage(request, replies))
             extra = f',"obfuscation":"{random_token(4)}"' if obfuscate else ""
             frames.append(Frame(f'{head}],"usage":{usage}{extra}}}\n\n'.encode()))
         return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)

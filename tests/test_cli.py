@@ -1,0 +1,186 @@
+"""The `fakellm` command: help, options and env vars, `serve` answering, and a clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+
+from fakellm.cli import build_parser, config_from_args
+from fakellm.config import DEFAULT_PORT
+
+ECHO = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Repeat with me: it works"}]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fakellm", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def wait_until_up(url: str, process: subprocess.Popen[str], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"fakellm exited with {process.returncode}: {process.communicate()[0]}")
+        try:
+            httpx.get(url + "/_fakellm/health", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("fakellm did not start")
+
+
+@contextmanager
+def serving(*args: str, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fakellm", "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **env},
+        # A shell running us in the background ignores SIGINT; give the server a normal Ctrl-C.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def test_help_lists_the_serve_command() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "serve" in result.stdout
+
+
+def test_serve_help_lists_options_and_env_vars() -> None:
+    result = run_cli("serve", "--help")
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--scenarios", "--api-key", "--seed", "--max-body", "PORT", "FAKELLM_HOST"):
+        assert option in result.stdout
+
+
+def test_version_flag() -> None:
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("fakellm ")
+
+
+def test_no_command_prints_help_and_fails() -> None:
+    result = run_cli()
+    assert result.returncode == 2
+    assert "serve" in result.stdout
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = run_cli("serve", "--no-such-option")
+    assert result.returncode == 2
+    assert "unrecognized arguments" in result.stderr
+
+
+def test_serve_prints_urls_answers_and_exits_cleanly_on_ctrl_c() -> None:
+    port = free_port()
+    root = f"http://127.0.0.1:{port}"
+    with serving(env={"PORT": str(port)}) as process:
+        wait_until_up(root, process)
+        reply = httpx.post(root + "/v1/chat/completions", json=ECHO, timeout=5).json()
+        assert reply["choices"][0]["message"]["content"] == "it works"
+        streamed = httpx.post(root + "/chat/completions", json={**ECHO, "stream": True}, timeout=5)
+        assert streamed.content.endswith(b"data: [DONE]\n\n")
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert "Traceback" not in output
+    assert f"{root}/v1" in output  # OpenAI SDK / BYO `…/v1` style
+    assert f"{root}/v1/chat/completions" in output  # BYO full endpoint style
+    assert f"{root}/v1beta/openai" in output  # Gemini's OpenAI-compatible route
+    for dialect in ("OpenAI", "Azure", "Gemini", "Groq"):
+        assert dialect in output
+
+
+def test_serve_flags_beat_env_and_api_key_is_enforced() -> None:
+    port = free_port()
+    root = f"http://127.0.0.1:{port}"
+    env = {"PORT": "1", "FAKELLM_PORT": "2"}  # the flag must win over both
+    with serving("--port", str(port), "--api-key", "sk-right", env=env) as process:
+        wait_until_up(root, process)
+        refused = httpx.post(root + "/v1/chat/completions", json=ECHO, headers={"authorization": "Bearer sk-wrong"})
+        accepted = httpx.post(root + "/v1/chat/completions", json=ECHO, headers={"authorization": "Bearer sk-right"})
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=15)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_api_key"
+    assert accepted.status_code == 200
+
+
+def test_serve_refuses_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = run_cli("serve", "--port", str(taken.getsockname()[1]))
+    assert result.returncode != 0
+    assert "address already in use" in result.stderr.lower()
+    assert "listening" not in result.stdout  # no URLs are shown for a server that is not there
+    assert "Traceback" not in result.stderr
+
+
+def parse(*argv: str) -> object:
+    return config_from_args(build_parser().parse_args(["serve", *argv]))
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("PORT", "FAKELLM_PORT", "FAKELLM_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_defaults_without_env(clean_env: pytest.MonkeyPatch) -> None:
+    config = config_from_args(build_parser().parse_args(["serve"]))
+    assert (config.host, config.port) == ("127.0.0.1", DEFAULT_PORT)
+    assert config.api_keys == []
+    assert config.max_body == 16 * 1024 * 1024
+
+
+def test_port_env_is_honoured_and_fakellm_port_wins(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("PORT", "3000")
+    assert config_from_args(build_parser().parse_args(["serve"])).port == 3000
+    clean_env.setenv("FAKELLM_PORT", "4000")
+    assert config_from_args(build_parser().parse_args(["serve"])).port == 4000
+
+
+def test_host_env_and_flags(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("FAKELLM_HOST", "0.0.0.0")
+    config = config_from_args(
+        build_parser().parse_args(
+            ["serve", "--port", "9", "--api-key", "a", "--api-key", "b", "--seed", "7", "--max-body", "10"]
+        )
+    )
+    assert (config.host, config.port, config.api_keys, config.seed, config.max_body) == (
+        "0.0.0.0",
+        9,
+        ["a", "b"],
+        7,
+        10,
+    )
