@@ -1,7 +1,7 @@
 """Every example of the README's "Testing with fakellm" section is run, as a user would run it.
 
-Until the lead pastes them into README.md, the examples live in `tests/readme_examples/`
-(exactly as the README will show them); then set FROM_README = True.
+The examples are read from README.md itself; `tests/readme_examples/` keeps the same files for
+editing with an IDE, and a test checks the two agree.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import fakellm.harness  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
-FROM_README = False
+FROM_README = True
 README = Path(__file__).resolve().parents[1] / "README.md"
 SECTION = "## Testing with fakellm"
 EXAMPLES_DIR = Path(__file__).resolve().parent / "readme_examples"
@@ -59,3 +59,9 @@ def test_example_passes_as_a_user_would_run_it(pytester: pytest.Pytester, name: 
 def test_readme_section_extraction_keeps_only_test_blocks():
     text = "# x\n## Testing with fakellm\n```python\ndef test_a(): pass\n```\n```python\nx = 1\n```\n## Next\n"
     assert readme_examples(text) == {"readme_1": "def test_a(): pass\n"}
+
+
+def test_readme_shows_the_example_files_verbatim():
+    shown = set(readme_examples(README.read_text(encoding="utf-8")).values())
+    for path in sorted(EXAMPLES_DIR.glob("*.py")):
+        assert path.read_text(encoding="utf-8") in shown, f"README.md does not show {path.name} as it is"
