@@ -45,6 +45,7 @@ class FileScenario:
         self.name = name or spec.name or "scenario"
         self.description = spec.description
         self.seed = seed if seed is not None else spec.defaults.seed
+        self.api_keys = spec.defaults.api_keys
         self._faults = fault_part(spec.defaults)
         self._rule_faults = [self._faults.merged(fault_part(r)) for r in spec.rules]
         self._positions = [0] * len(spec.rules)

@@ -44,6 +44,7 @@ class _Strict:
         self._harness = harness
         self.name = inner.name
         self.description = inner.description
+        self.api_keys: list[str] | None = getattr(inner, "api_keys", None)
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
         outcome = self.inner.respond(request, ctx)

@@ -75,6 +75,7 @@ class RuleLayer:
         self.base = base
         self.rules = rules
         self.description = base.description if base else "rules added in Python"
+        self.api_keys: list[str] | None = getattr(base, "api_keys", None)
         spec = ScenarioFile.model_validate({"name": name, "rules": rules})
         self._added = FileScenario(spec, name=name, seed=seed)
 

@@ -64,19 +64,19 @@ class Pipeline:
                 entry.request = request
                 entry.stream = request.stream
                 scenario = self.library.select(ctx, request)
-                entry.scenario = ctx.scenario = scenario.name
-                outcome = scenario.respond(request, ctx)
-                entry.rule = outcome.rule
             except ApiError:
                 if refusal is not None:  # a bad key is reported before a bad body, as providers do
                     raise refusal from None
                 raise
-            # A scenario's own keys replace --api-key, so the key can only be judged now.
-            scenario_keys = getattr(outcome.faults, "api_keys", None)
+            entry.scenario = ctx.scenario = scenario.name
+            # A scenario's own keys replace --api-key; they are judged before it answers.
+            scenario_keys = getattr(scenario, "api_keys", None)
             if scenario_keys is not None:
                 self.auth.check(ctx, scenario_keys)
             elif refusal is not None:
                 raise refusal
+            outcome = scenario.respond(request, ctx)
+            entry.rule = outcome.rule
             if request.max_tokens is not None:
                 outcome.replies = [truncate_reply(r, request.max_tokens) for r in outcome.replies]
             entry.record_replies(outcome.replies)

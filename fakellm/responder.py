@@ -34,6 +34,9 @@ class Outcome:
 
 
 class Scenario(Protocol):
+    """What a scenario provides. It may also have an `api_keys` list: the keys it accepts instead of
+    `--api-key` (read with `getattr`, so that simple scenario objects need not declare it)."""
+
     name: str
     description: str
 

@@ -263,6 +263,9 @@ class Rule(FaultSpec):
             raise ValueError("a rule takes `reply` or `replies`, not both")
         if self.exhausted is not None and self.replies is None:
             raise ValueError("`exhausted` applies only to a sequence of `replies`")
+        if self.api_keys is not None:
+            # Keys are judged before any rule runs, so a refused call never moves a sequence on.
+            raise ValueError("`api_keys` belongs in the scenario's `defaults`, not in a rule")
         return self
 
     @property

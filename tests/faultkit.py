@@ -23,6 +23,7 @@ class FaultScenario:
         self.name = name
         self.description = f"test scenario {name}"
         self.faults = FaultSpec.model_validate(faults)
+        self.api_keys = self.faults.api_keys
         self.text = text
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:

@@ -113,3 +113,22 @@ def test_keys_never_reach_the_journal(url: str, keyed_server: Any) -> None:
     dump = repr([entry.to_dict() for entry in keyed_server.app.journal.entries()])
     assert KEY not in dump
     assert "sk-wrong-secret-777" not in dump
+
+
+def test_a_refused_request_does_not_move_a_scripted_scenario_on() -> None:
+    from fakellm import FakeLLM
+
+    script = {
+        "name": "private-script",
+        "defaults": {"api_keys": ["sk-script-key-123"]},
+        "rules": [{"replies": ["first", "second"], "exhausted": "cycle"}],
+    }
+    with FakeLLM(scenarios=[script]) as llm:
+        url = f"{llm.url}/s/private-script/v1/chat/completions"
+
+        def ask(key: str) -> httpx.Response:
+            return httpx.post(url, json=BODY, headers={"authorization": f"Bearer {key}"})
+
+        assert ask("sk-script-key-123").json()["choices"][0]["message"]["content"] == "first"
+        assert ask("sk-wrong-key-0000").status_code == 401
+        assert ask("sk-script-key-123").json()["choices"][0]["message"]["content"] == "second"

@@ -168,3 +168,10 @@ def test_the_readme_examples_are_valid_scenarios(tmp_path):
         assert report.diagnostics == [], (block, [str(d) for d in report.diagnostics])
         checked += 1
     assert checked >= 12
+
+
+def test_api_keys_in_a_rule_are_an_error_that_points_to_the_defaults(tmp_path):
+    found = messages(tmp_path, "rules:\n  - reply: x\n    api_keys: [sk-a]\n")
+    assert len(found) == 1
+    assert found[0].startswith("2: rule 1")
+    assert "`api_keys` belongs in the scenario's `defaults`" in found[0]

@@ -124,12 +124,7 @@ class AzureDialect(OpenAIDialect):
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         # Azure sends limits and what remains, never the reset durations.
-        return {
-            "x-ratelimit-limit-requests": str(status.limit_requests),
-            "x-ratelimit-limit-tokens": str(status.limit_tokens),
-            "x-ratelimit-remaining-requests": str(status.remaining_requests),
-            "x-ratelimit-remaining-tokens": str(status.remaining_tokens),
-        }
+        return {k: v for k, v in super().rate_limit_headers(status).items() if "-reset-" not in k}
 
     # --- bodies --------------------------------------------------------------------------------
 

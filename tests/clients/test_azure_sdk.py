@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import openai
 import pytest
-from dialect_support import ANSWER, TOOL_CALL, FixedScenario, fixed_scenarios, start_server
+from dialect_support import ANSWER, TOOL_CALL, start_server
 
 from fakellm.server_thread import ServerThread
 
@@ -16,15 +15,8 @@ MESSAGES: list[dict[str, str]] = [{"role": "user", "content": "Repeat with me: b
 
 
 @pytest.fixture(scope="module")
-def scenarios() -> dict[str, FixedScenario]:
-    return fixed_scenarios()
-
-
-@pytest.fixture(scope="module")
-def server(scenarios: dict[str, FixedScenario]) -> Iterator[ServerThread]:
-    thread = start_server(scenarios)
-    yield thread
-    thread.stop()
+def server(fixed_server: ServerThread) -> ServerThread:
+    return fixed_server
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, fixed_scenarios, start_server
+from dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, start_server
 from google import genai
 from google.genai import errors, types
 
@@ -21,15 +19,8 @@ MODEL = "gemini-2.5-flash"
 
 
 @pytest.fixture(scope="module")
-def scenarios() -> dict[str, FixedScenario]:
-    return fixed_scenarios()
-
-
-@pytest.fixture(scope="module")
-def server(scenarios: dict[str, FixedScenario]) -> Iterator[ServerThread]:
-    thread = start_server(scenarios)
-    yield thread
-    thread.stop()
+def server(fixed_server: ServerThread) -> ServerThread:
+    return fixed_server
 
 
 def client_for(url: str, key: str = "AIza-test") -> genai.Client:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import groq
 import pytest
-from dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, fixed_scenarios, start_server
+from dialect_support import ANSWER, REASONING, TOOL_CALL, start_server
 
 from fakellm.server_thread import ServerThread
 
@@ -17,15 +16,8 @@ MODEL = "qwen/qwen3-32b"
 
 
 @pytest.fixture(scope="module")
-def scenarios() -> dict[str, FixedScenario]:
-    return fixed_scenarios()
-
-
-@pytest.fixture(scope="module")
-def server(scenarios: dict[str, FixedScenario]) -> Iterator[ServerThread]:
-    thread = start_server(scenarios)
-    yield thread
-    thread.stop()
+def server(fixed_server: ServerThread) -> ServerThread:
+    return fixed_server
 
 
 @pytest.fixture

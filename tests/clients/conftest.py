@@ -1,0 +1,23 @@
+"""Fixtures for the SDK tests: one server per module answering with the fixed test scenarios."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from dialect_support import FixedScenario, fixed_scenarios, start_server
+
+from fakellm.server_thread import ServerThread
+
+
+@pytest.fixture(scope="module")
+def scenarios() -> dict[str, FixedScenario]:
+    """The fixed scenarios of `dialect_support`, which remember the requests they saw."""
+    return fixed_scenarios()
+
+
+@pytest.fixture(scope="module")
+def fixed_server(scenarios: dict[str, FixedScenario]) -> Iterator[ServerThread]:
+    thread = start_server(scenarios)
+    yield thread
+    thread.stop()
