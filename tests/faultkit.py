@@ -6,6 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpcore2
+import httpx2
+import openai
+
 from fakellm.app import FakeLLMApp
 from fakellm.config import ServerConfig
 from fakellm.context import RequestContext
@@ -14,6 +18,9 @@ from fakellm.library import ScenarioLibrary
 from fakellm.neutral import ChatRequest, Reply
 from fakellm.responder import EchoScenario, Outcome, echo_text
 from fakellm.server_thread import ServerThread
+
+# A read timeout mid-stream reaches the caller from any layer of the openai SDK's HTTP stack.
+STREAM_TIMEOUTS = (openai.APITimeoutError, httpx2.TimeoutException, httpcore2.TimeoutException)
 
 
 class FaultScenario:
