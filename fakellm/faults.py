@@ -258,12 +258,16 @@ class FaultStage:
         """Shape the stream (`plan` is changed in place) and schedule it; `plan` is None when not streaming."""
         spec = self.settings(ctx, outcome)
         latency = spec.latency
-        rng = self._rng(ctx.scenario, "latency", latency.seed if latency else None)
+        instant = latency is None or is_instant(latency)
         if plan is None:
+            if instant:
+                return Delivery()
             tokens = reply_usage(request, outcome.replies).completion_tokens
+            rng = self._rng(ctx.scenario, "latency", latency.seed if latency else None)
             return Delivery(delay=generation_delay(tokens, latency, rng))
         delivery = Delivery()
-        if latency is not None and not is_instant(latency):
+        if latency is not None and not instant:
+            rng = self._rng(ctx.scenario, "latency", latency.seed)
             delivery.offsets = stream_offsets(plan.frames, latency, rng)
         if spec.stream is not None:
             self._stream_faults(spec.stream, plan, request, dialect, delivery)

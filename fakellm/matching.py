@@ -56,9 +56,7 @@ def evaluate(match: Match | None, request: ChatRequest, ctx: RequestContext) -> 
         return {}
     captures: Captures = {}
 
-    def text(spec: TextMatch | None, subject: str) -> bool:
-        if spec is None:
-            return True
+    def text(spec: TextMatch, subject: str) -> bool:
         found = text_matches(spec, subject)
         if found is None:
             return False
@@ -66,9 +64,10 @@ def evaluate(match: Match | None, request: ChatRequest, ctx: RequestContext) -> 
         return True
 
     result = _tool_conditions(match, request)
-    result = result and text(match.user, request.last_user_text)
-    result = result and text(match.system, request.system_prompt)
-    result = result and text(match.model, request.model)
+    # Each subject is worked out only when the rule asks about it.
+    result = result and (match.user is None or text(match.user, request.last_user_text))
+    result = result and (match.system is None or text(match.system, request.system_prompt))
+    result = result and (match.model is None or text(match.model, request.model))
     result = result and (match.dialect is None or request.dialect in match.dialect)
     result = result and (match.turn is None or turn_matches(match.turn, request.turn))
     if result and match.tool_result is not None:

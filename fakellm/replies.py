@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,21 +32,44 @@ class ReplyEnv:
     scenario: str = ""
     rule: str = ""
 
-    def values(self) -> dict[str, str | dict[str, str]]:
+    def values(self) -> TemplateValues:
         """What a template can show."""
-        tool_message = last_tool_result(self.request)
-        return {
-            "user": self.request.last_user_text,
-            "system": self.request.system_prompt,
-            "model": self.request.model,
-            "dialect": self.request.dialect,
-            "turn": str(self.request.turn),
-            "tool_result": tool_message.text if tool_message is not None else "",
-            "scenario": self.scenario,
-            "rule": self.rule,
-            "capture": self.captures,
-            "header": self.ctx.headers,
-        }
+        return TemplateValues(self)
+
+
+def _tool_result_text(env: ReplyEnv) -> str:
+    message = last_tool_result(env.request)
+    return message.text if message is not None else ""
+
+
+_VARIABLES: dict[str, Callable[[ReplyEnv], str | Mapping[str, str]]] = {
+    "user": lambda env: env.request.last_user_text,
+    "system": lambda env: env.request.system_prompt,
+    "model": lambda env: env.request.model,
+    "dialect": lambda env: env.request.dialect,
+    "turn": lambda env: str(env.request.turn),
+    "tool_result": _tool_result_text,
+    "scenario": lambda env: env.scenario,
+    "rule": lambda env: env.rule,
+    "capture": lambda env: env.captures,
+    "header": lambda env: env.ctx.headers,
+}
+
+
+class TemplateValues(Mapping[str, "str | Mapping[str, str]"]):
+    """The template variables of one request, each worked out only if a template shows it."""
+
+    def __init__(self, env: ReplyEnv) -> None:
+        self._env = env
+
+    def __getitem__(self, name: str) -> str | Mapping[str, str]:
+        return _VARIABLES[name](self._env)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_VARIABLES)
+
+    def __len__(self) -> int:
+        return len(_VARIABLES)
 
 
 @functools.lru_cache(maxsize=1024)

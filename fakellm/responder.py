@@ -14,14 +14,14 @@ from typing import Any, Protocol
 from fakellm.context import RequestContext
 from fakellm.neutral import ChatRequest, Reply
 
-_REPEAT = re.compile(r"^\s*repeat with me\s*:\s*(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+_REPEAT = re.compile(r"^\s*repeat with me\s*:\s*(.*\S)?\s*$", re.IGNORECASE | re.DOTALL)
 
 
 def echo_text(request: ChatRequest) -> str:
     """The last user message; `Repeat with me: X` (any case) gives `X`, as Play.ai's smoke test expects."""
     text = request.last_user_text
     match = _REPEAT.match(text)
-    return match.group(1) if match else text
+    return (match.group(1) or "") if match else text
 
 
 @dataclass(slots=True)
