@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from fakellm.context import RequestContext
+from fakellm.dialects import key_headers, key_query_params
 from fakellm.neutral import ChatRequest, Reply
 
-SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "api-key", "x-goog-api-key", "x-api-key", "cookie", "set-cookie"}
-)
-SECRET_QUERY = frozenset({"key", "api_key", "api-key"})
+# The providers' key headers, and the usual other places for credentials.
+SECRET_HEADERS = key_headers() | {"proxy-authorization", "x-api-key", "cookie", "set-cookie"}
+SECRET_QUERY = key_query_params() | {"api_key", "api-key"}
 DEFAULT_JOURNAL_SIZE = 1000
 
 Ending = Literal["pending", "completed", "error", "fault", "disconnected"]

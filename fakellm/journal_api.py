@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fakellm.auth import Auth
+from fakellm.dialects import key_headers, key_query_params
 from fakellm.journal import ENDINGS, Journal, JournalFilter
 
 DEFAULT_LIMIT = 100
@@ -41,7 +42,10 @@ def _presented_key(request: Request) -> str | None:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             return token.strip()
-    return request.headers.get("api-key") or request.headers.get("x-goog-api-key") or request.query_params.get("key")
+    for name in sorted(key_headers() - {"authorization"}):
+        if request.headers.get(name):
+            return request.headers[name]
+    return next((request.query_params[q] for q in sorted(key_query_params()) if request.query_params.get(q)), None)
 
 
 def _int_param(request: Request, name: str, default: int | None, low: int, high: int | None = None) -> int | None:

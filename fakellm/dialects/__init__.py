@@ -18,9 +18,21 @@ from fakellm.dialects.gemini_openai import GeminiOpenAIDialect
 from fakellm.dialects.groq import GroqDialect
 from fakellm.dialects.openai import OpenAIDialect
 
+DIALECTS: tuple[type[Dialect], ...] = (GeminiOpenAIDialect, GeminiDialect, AzureDialect, GroqDialect, OpenAIDialect)
+
 
 def all_dialects() -> list[Dialect]:
-    return [GeminiOpenAIDialect(), GeminiDialect(), AzureDialect(), GroqDialect(), OpenAIDialect()]
+    return [dialect() for dialect in DIALECTS]
 
 
-__all__ = ["Dialect", "ErrorResponse", "RouteSpec", "all_dialects"]
+def key_headers() -> frozenset[str]:
+    """Every header in which some provider's client sends its key."""
+    return frozenset(name for dialect in DIALECTS for name in dialect.key_headers)
+
+
+def key_query_params() -> frozenset[str]:
+    """Every query parameter in which some provider's client sends its key."""
+    return frozenset(name for dialect in DIALECTS for name in dialect.key_query_params)
+
+
+__all__ = ["DIALECTS", "Dialect", "ErrorResponse", "RouteSpec", "all_dialects", "key_headers", "key_query_params"]

@@ -99,6 +99,8 @@ class AzureDialect(OpenAIDialect):
             return True
         return "api-key" in ctx.headers
 
+    key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
+
     def api_key(self, ctx: RequestContext) -> str | None:
         key = ctx.header("api-key")
         return key.strip() if key is not None else super().api_key(ctx)

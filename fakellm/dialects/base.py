@@ -43,6 +43,9 @@ class Dialect(ABC):
     routes: ClassVar[tuple[RouteSpec, ...]]
     # Path prefixes that make an unknown route answer in this dialect's error shape.
     error_prefixes: ClassVar[tuple[str, ...]] = ()
+    # Where this provider's clients put their key; the journal masks these.
+    key_headers: ClassVar[tuple[str, ...]] = ("authorization",)
+    key_query_params: ClassVar[tuple[str, ...]] = ()
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
 

@@ -94,6 +94,9 @@ class GeminiDialect(Dialect):
             request.extras["alt"] = "sse" if ctx.query.get("alt") == "sse" else "json"
         return request
 
+    key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key",)
+    key_query_params: ClassVar[tuple[str, ...]] = ("key",)
+
     def api_key(self, ctx: RequestContext) -> str | None:
         key = ctx.header("x-goog-api-key")
         if key is None:
