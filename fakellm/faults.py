@@ -88,12 +88,6 @@ def _as_spec(value: Any) -> FaultSpec | None:
     return FaultSpec.model_validate(value)
 
 
-def _merge(base: FaultSpec, override: FaultSpec | None) -> FaultSpec:
-    merged = base.merged(override)
-    assert isinstance(merged, FaultSpec)
-    return merged
-
-
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
@@ -147,7 +141,7 @@ class FaultStage:
         spec = self._scenario_settings(outcome)
         latency, error = request_overrides(ctx)
         if latency is not None:
-            spec = _merge(spec, FaultSpec.model_validate({"latency": latency.model_dump(exclude_unset=True)}))
+            spec = spec.merged(FaultSpec.model_validate({"latency": latency.model_dump(exclude_unset=True)}))
         if error is not None:  # the header replaces the scenario's trigger: this request fails
             spec = spec.model_copy(update={"error": error})
         return spec
@@ -157,10 +151,10 @@ class FaultStage:
         objects, and merging pydantic models on every request was a large share of its cost."""
         override = _as_spec(outcome.faults)
         if override is not outcome.faults:  # built from a dict just now: nothing to key a cache on
-            return _merge(self.defaults or _NO_FAULTS, override)
+            return (self.defaults or _NO_FAULTS).merged(override)
         cached = self._merged.get(id(override))
         if cached is None or cached[0] is not override or cached[1] is not self.defaults:
-            cached = (override, self.defaults, _merge(self.defaults or _NO_FAULTS, override))
+            cached = (override, self.defaults, (self.defaults or _NO_FAULTS).merged(override))
             self._merged[id(override)] = cached
         return cached[2]
 

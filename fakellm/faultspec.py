@@ -7,7 +7,7 @@ them). A rule's settings override its scenario's defaults field by field.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    def merged(self, override: _Spec | None) -> _Spec:
+    def merged(self, override: Self | None) -> Self:
         """These settings with every field the override sets explicitly replaced (nested specs merge)."""
         if override is None:
             return self

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from fakellm.context import RequestContext
+from fakellm.faultspec import FaultSpec
 from fakellm.neutral import ChatRequest, Reply
 
 _REPEAT = re.compile(r"^\s*repeat with me\s*:\s*(.*\S)?\s*$", re.IGNORECASE | re.DOTALL)
@@ -29,7 +30,7 @@ class Outcome:
     replies: list[Reply]
     model: str | None = None  # the model name to report; None reports the requested one
     rule: str | None = None  # which rule answered, for the journal
-    faults: Any = None  # the fault settings of the scenario and rule (see fakellm.faults)
+    faults: FaultSpec | None = None  # the scenario's fault settings merged with the rule's
     extras: dict[str, Any] = field(default_factory=dict)
 
 
