@@ -45,7 +45,10 @@ def mask_header(name: str, value: str) -> str:
 
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    return {k: mask_header(k, v) for k, v in headers.items()}
+    masked = dict(headers)
+    for name in SECRET_HEADERS & masked.keys():
+        masked[name] = mask_header(name, masked[name])
+    return masked
 
 
 def request_to_dict(request: ChatRequest) -> dict[str, Any]:
