@@ -64,3 +64,13 @@ BAD_CHAT_BODIES: dict[str, tuple[bytes, int]] = {
         413,
     ),
 }
+
+
+def sse_payloads(body: bytes) -> list[bytes]:
+    """The data of each event of an OpenAI-style SSE body, checking that every event is one `data: ` line."""
+    assert body.endswith(b"\n\n")
+    parts = body[:-2].split(b"\n\n")
+    for part in parts:
+        assert b"\n" not in part, f"an event spans several lines: {part!r}"
+        assert part.startswith(b"data: "), f"an event is not a single data line: {part!r}"
+    return [part[len(b"data: ") :] for part in parts]

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from dialect_support import BAD_CHAT_BODIES, SMALL_BODY_LIMIT, start_server
+from dialect_support import sse_payloads as events
 
 from fakellm.dialects.groq import GroqDialect
 from fakellm.errors import ApiError
@@ -25,11 +26,6 @@ def server() -> Iterator[ServerThread]:
     thread = start_server({}, max_body=SMALL_BODY_LIMIT)
     yield thread
     thread.stop()
-
-
-def events(raw: bytes) -> list[bytes]:
-    assert raw.endswith(b"\n\n")
-    return [e[len(b"data: ") :] for e in raw[:-2].split(b"\n\n")]
 
 
 def test_stream_framing_and_chunk_layout(server: ServerThread) -> None:
