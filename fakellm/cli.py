@@ -1,4 +1,4 @@
-"""The `fakellm` command: `serve`, and the scenario tools registered beside it."""
+"""The `fakellm` command: `serve`, the scenario tools registered beside it, and `check`."""
 
 from __future__ import annotations
 
@@ -133,6 +133,36 @@ def schema() -> int:
     return 0
 
 
+def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    check = commands.add_parser(
+        "check",
+        help="check that an OpenAI-compatible endpoint would pass a platform's compatibility probe",
+        description="Send a voice platform's probe to URL/chat/completions and judge the reply, check by check. "
+        "Exit 0 when nothing fails, 1 otherwise.",
+    )
+    check.add_argument("url", metavar="URL", help="the base URL a platform would be given, e.g. http://host:8000/v1")
+    check.add_argument(
+        "--api-key", default=None, metavar="KEY", help="the key to send; also checks a wrong key gets 401"
+    )
+    check.add_argument("--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo)")
+    check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
+    check.add_argument("--json", action="store_true", help="print a machine-readable report")
+
+
+def check(args: argparse.Namespace) -> int:
+    from fakellm.check import DEFAULT_MODEL, run_check
+
+    if not args.url.startswith(("http://", "https://")):
+        print(f"fakellm check: URL must start with http:// or https://, got {args.url!r}", file=sys.stderr)
+        return 2
+    if args.timeout <= 0:
+        print("fakellm check: --timeout must be more than 0", file=sys.stderr)
+        return 2
+    report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
+    print(report.to_json() if args.json else report.render())
+    return 0 if report.passed else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fakellm",
@@ -142,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve_parser(commands)
     _scenario_tool_parsers(commands)
+    _check_parser(commands)
     return parser
 
 
@@ -154,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return validate(list(args.paths))
     if args.command == "schema":
         return schema()
+    if args.command == "check":
+        return check(args)
     parser.print_help()
     return 2
 
