@@ -61,7 +61,8 @@ def default_faults(config: ServerConfig) -> FaultSpec | None:
 class FakeLLMApp:
     def __init__(self, config: ServerConfig | None = None, library: ScenarioLibrary | None = None) -> None:
         self.config = config or ServerConfig()
-        seed_ids(self.config.seed)
+        if self.config.seed is not None:  # unseeded apps leave another app's seeded ids alone
+            seed_ids(self.config.seed)
         self.library = library or build_library(self.config)
         self.journal = Journal(self.config.journal_size)
         self.pipeline = Pipeline(

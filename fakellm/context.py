@@ -25,7 +25,7 @@ class RequestContext:
     path_params: dict[str, str] = field(default_factory=dict)
     scenario_from_path: str | None = None
     scenario: str = ""  # the scenario answering, once chosen (fault counters and budgets are per scenario)
-    client: str = ""
+    route_path: str = ""  # the path routed on: without `/s/{scenario}` and a trailing slash
     started: float = field(default_factory=time.monotonic)
     wall_time: float = field(default_factory=time.time)
 

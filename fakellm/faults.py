@@ -132,6 +132,7 @@ class FaultStage:
         """Forget counters and rate-limit windows (the test harness calls this between tests)."""
         self._counters.clear()
         self._rngs.clear()
+        self._merged.clear()
         self.limiter.reset()
 
     # --- settings ------------------------------------------------------------------------------

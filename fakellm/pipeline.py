@@ -22,7 +22,7 @@ from fakellm.journal import Journal, JournalEntry
 from fakellm.library import ScenarioLibrary
 from fakellm.neutral import ChatRequest
 from fakellm.pieces import truncate_reply
-from fakellm.responder import Outcome
+from fakellm.responder import Outcome, Scenario
 from fakellm.transport import DropConnection, StreamResult, send_body, send_stream
 
 logger = logging.getLogger("fakellm")
@@ -54,9 +54,7 @@ class Pipeline:
         try:
             refusal = self.auth.refusal(ctx)
             if ctx.operation == "models":
-                if refusal is not None:
-                    raise refusal
-                await self._models(ctx, entry, send)
+                await self._models(ctx, refusal, entry, send)
                 return
             try:
                 raw = await read_body(receive, ctx.header("content-length"), self.max_body)
@@ -69,12 +67,7 @@ class Pipeline:
                     raise refusal from None
                 raise
             entry.scenario = ctx.scenario = scenario.name
-            # A scenario's own keys replace --api-key; they are judged before it answers.
-            scenario_keys = getattr(scenario, "api_keys", None)
-            if scenario_keys is not None:
-                self.auth.check(ctx, scenario_keys)
-            elif refusal is not None:
-                raise refusal
+            self._authorize(ctx, scenario, refusal)
             outcome = scenario.respond(request, ctx)
             entry.rule = outcome.rule
             if request.max_tokens is not None:
@@ -102,9 +95,24 @@ class Pipeline:
             entry.total_ms = _ms(ctx.started, time.monotonic())
             self.journal.settle(entry)
 
-    async def _models(self, ctx: RequestContext, entry: JournalEntry, send: Send) -> None:
+    def _authorize(self, ctx: RequestContext, scenario: Scenario | None, refusal: ApiError | None) -> None:
+        """A scenario's own keys replace --api-key; they are judged before the scenario answers."""
+        scenario_keys = getattr(scenario, "api_keys", None)
+        if scenario_keys is not None:
+            self.auth.check(ctx, scenario_keys)
+        elif refusal is not None:
+            raise refusal
+
+    async def _models(self, ctx: RequestContext, refusal: ApiError | None, entry: JournalEntry, send: Send) -> None:
+        scenario = None
         if ctx.scenario_from_path:
-            self.library.get(ctx.scenario_from_path)
+            try:
+                scenario = self.library.get(ctx.scenario_from_path)
+            except ApiError:
+                if refusal is not None:
+                    raise refusal from None
+                raise
+        self._authorize(ctx, scenario, refusal)
         headers = ctx.dialect.response_headers(ctx)
         headers["content-type"] = ctx.dialect.json_media_type
         entry.status = 200

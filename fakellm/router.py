@@ -74,7 +74,7 @@ class Router:
                 query=query,
                 path_params=params,
                 scenario_from_path=scenario,
-                client=f"{scope['client'][0]}:{scope['client'][1]}" if scope.get("client") else "",
+                route_path=path,
             )
 
         allowed: list[str] = []

@@ -132,3 +132,15 @@ def test_a_refused_request_does_not_move_a_scripted_scenario_on() -> None:
         assert ask("sk-script-key-123").json()["choices"][0]["message"]["content"] == "first"
         assert ask("sk-wrong-key-0000").status_code == 401
         assert ask("sk-script-key-123").json()["choices"][0]["message"]["content"] == "second"
+
+
+def test_the_models_route_of_a_scenario_with_its_own_keys_wants_one_of_them() -> None:
+    from fakellm import FakeLLM
+
+    private = {"name": "private-models", "defaults": {"api_keys": ["sk-models-key-123"]}, "rules": [{"reply": "x"}]}
+    with FakeLLM(scenarios=[private]) as llm:
+        url = f"{llm.url}/s/private-models/v1/models"
+        assert httpx.get(url, headers={"authorization": "Bearer sk-models-key-123"}).status_code == 200
+        refused = httpx.get(url, headers={"authorization": "Bearer sk-wrong-key-0000"})
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "invalid_api_key"

@@ -220,3 +220,14 @@ def test_seeded_ids_repeat(make_server: Callable[..., ServerThread]) -> None:
     first.stop()
     second = make_server(ServerConfig(seed=7))
     assert post(second, PATHS[0]).json()["id"] == one
+
+
+def test_an_unseeded_server_does_not_reseed_a_seeded_one(make_server: Callable[..., ServerThread]) -> None:
+    reference = make_server(ServerConfig(seed=7))
+    expected = [post(reference, PATHS[0]).json()["id"] for _ in range(2)]
+    reference.stop()
+
+    seeded = make_server(ServerConfig(seed=7))
+    first = post(seeded, PATHS[0]).json()["id"]
+    make_server(ServerConfig())  # e.g. a FakeLLM() started inside a test of a seeded session
+    assert [first, post(seeded, PATHS[0]).json()["id"]] == expected

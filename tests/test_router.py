@@ -115,3 +115,9 @@ def test_shared_path_goes_to_the_dialect_that_claims_it(shared: Router) -> None:
 
 def test_unclaimed_regex_route_falls_back_to_the_last_candidate(shared: Router) -> None:
     assert resolve(shared, "/openai/deployments/x/chat/completions").dialect.name == "deployments"
+
+
+@pytest.mark.parametrize("path", ["/v1/models", "/v1/models/", "/s/echo/v1/models/"])
+def test_list_models_is_openai_without_a_google_key_whatever_the_path_dressing(router: Router, path: str) -> None:
+    assert resolve(router, path, "GET").dialect.name == "openai"
+    assert resolve(router, path, "GET", headers={"x-goog-api-key": "k"}).dialect.name == "gemini"

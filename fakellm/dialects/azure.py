@@ -95,9 +95,7 @@ class AzureDialect(OpenAIDialect):
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
 
     def claims(self, ctx: RequestContext) -> bool:
-        if "deployment" in ctx.path_params or ctx.path.endswith("/openai/models"):
-            return True
-        return "api-key" in ctx.headers
+        return "deployment" in ctx.path_params or "api-key" in ctx.headers
 
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
 

@@ -83,7 +83,7 @@ class GeminiDialect(Dialect):
     # --- request -------------------------------------------------------------------------------
 
     def claims(self, ctx: RequestContext) -> bool:
-        if ctx.path_params or not ctx.path.endswith("/v1/models"):
+        if ctx.path_params or ctx.route_path != "/v1/models":
             return True
         return any(h in ctx.headers for h in ("x-goog-api-key", "x-goog-api-client")) or "key" in ctx.query
 
