@@ -58,6 +58,13 @@ class FileScenario:
         with self._lock:
             self._positions = [0] * len(self.spec.rules)
 
+    def continue_from(self, earlier: FileScenario) -> None:
+        """Take over the sequence positions of `earlier`, whose rules are the first rules of this one."""
+        with earlier._lock:
+            positions = list(earlier._positions)
+        with self._lock:
+            self._positions[: len(positions)] = positions
+
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
         seed = request_seed(ctx, self.seed)
         for index, rule in enumerate(self.spec.rules):

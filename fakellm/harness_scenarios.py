@@ -80,7 +80,9 @@ class RuleLayer:
         self._added = FileScenario(spec, name=name, seed=seed)
 
     def with_rule(self, rule: Rule, seed: int | None) -> RuleLayer:
-        return RuleLayer(self.name, [*self.rules, rule], self.base, seed)
+        layer = RuleLayer(self.name, [*self.rules, rule], self.base, seed)
+        layer._added.continue_from(self._added)  # adding a rule must not restart the earlier ones' sequences
+        return layer
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
         outcome = self._added.respond(request, ctx)

@@ -174,6 +174,14 @@ def test_add_rule_answers_matching_requests_and_leaves_the_rest_to_the_scenario(
         assert _chat(llm.openai_base_url, "weather").json()["choices"][0]["message"]["content"] == "weather"
 
 
+def test_adding_a_rule_does_not_restart_the_sequence_of_an_earlier_one():
+    with FakeLLM() as llm:
+        llm.add_rule(user="next", replies=["one", "two", "three"])
+        assert _chat(llm.openai_base_url, "next").json()["choices"][0]["message"]["content"] == "one"
+        llm.add_rule(user="other", reply="other")
+        assert _chat(llm.openai_base_url, "next").json()["choices"][0]["message"]["content"] == "two"
+
+
 def test_add_rule_injects_faults():
     with FakeLLM() as llm:
         llm.add_rule(reply="x", error={"status": 503})
