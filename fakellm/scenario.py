@@ -206,6 +206,9 @@ class ReplySpec(_Model):
     echo: bool = Field(False, description="the last user message, as it was sent")
     generate: GenerateSpec | None = Field(None, description="Faker text: {sentences: N} | {paragraphs: N} | {words: N}")
     reasoning: str | None = Field(None, description="reasoning (thinking) text, streamed before the answer; a template")
+    reasoning_content: bool = Field(
+        False, description="also show the reasoning to OpenAI-style clients, as DeepSeek does (`reasoning_content`)"
+    )
     tool_calls: list[ToolCallSpec] | None = Field(None, description="tool calls to make")
     finish_reason: Literal["stop", "length", "tool_calls", "content_filter"] | None = Field(
         None, description="overrides the derived finish reason"

@@ -66,6 +66,9 @@ rules:
   - name: lorem
     match: {user: lorem}
     reply: {generate: {sentences: 3}}
+  - name: deepseek
+    match: {user: deepseek}
+    reply: {reasoning: "let me think about it", reasoning_content: true, text: thought}
   - name: think
     match: {user: think}
     reply: {reasoning: "let me think about it", text: thought}
@@ -273,6 +276,20 @@ def test_reasoning_is_counted_but_openai_clients_get_the_answer(server):
     reply = ask(server, "think")
     assert reply.choices[0].message.content == "thought"
     assert reply.usage.completion_tokens_details.reasoning_tokens == 5
+
+
+def test_reasoning_content_shows_the_reasoning_deepseek_style(server):
+    reply = ask(server, "deepseek")
+    assert reply.choices[0].message.content == "thought"
+    assert reply.choices[0].message.model_extra["reasoning_content"] == "let me think about it"
+    stream = client(server).chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "deepseek"}], stream=True
+    )
+    deltas = [c.choices[0].delta for c in stream if c.choices]
+    reasoning = "".join((d.model_extra or {}).get("reasoning_content") or "" for d in deltas)
+    answer_starts = next(i for i, d in enumerate(deltas) if d.content)
+    assert reasoning == "let me think about it"
+    assert all(not (d.model_extra or {}).get("reasoning_content") for d in deltas[answer_starts:])
 
 
 def test_finish_reason_and_usage_overrides(server):
