@@ -82,12 +82,6 @@ def request_overrides(ctx: RequestContext) -> tuple[LatencySpec | None, ErrorSpe
 _NO_FAULTS = FaultSpec.model_validate({})
 
 
-def _as_spec(value: Any) -> FaultSpec | None:
-    if value is None or isinstance(value, FaultSpec):
-        return value
-    return FaultSpec.model_validate(value)
-
-
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
@@ -150,9 +144,7 @@ class FaultStage:
     def _scenario_settings(self, outcome: Outcome) -> FaultSpec:
         """The defaults merged with the scenario's and rule's settings, cached: these are long-lived
         objects, and merging pydantic models on every request was a large share of its cost."""
-        override = _as_spec(outcome.faults)
-        if override is not outcome.faults:  # built from a dict just now: nothing to key a cache on
-            return (self.defaults or _NO_FAULTS).merged(override)
+        override = outcome.faults
         cached = self._merged.get(id(override))
         if cached is None or cached[0] is not override or cached[1] is not self.defaults:
             cached = (override, self.defaults, (self.defaults or _NO_FAULTS).merged(override))

@@ -8,8 +8,8 @@ that apply to this request.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
 from fakellm.context import RequestContext
 from fakellm.faultspec import FaultSpec
@@ -31,7 +31,6 @@ class Outcome:
     model: str | None = None  # the model name to report; None reports the requested one
     rule: str | None = None  # which rule answered, for the journal
     faults: FaultSpec | None = None  # the scenario's fault settings merged with the rule's
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 class Scenario(Protocol):

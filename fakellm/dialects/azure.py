@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
-from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, dumps
+from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, compact_sorted, dumps
 from fakellm.dialects.openai_request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
 from fakellm.ids import random_token
@@ -74,10 +74,6 @@ _STOCK_MESSAGES = {
     503: "The service is temporarily unable to process your request. Please try again later.",
     504: "The operation was timeout.",
 }
-
-
-def compact_sorted(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
 def versioned_model(name: str) -> str:

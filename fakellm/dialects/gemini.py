@@ -19,7 +19,7 @@ from fakellm.dialects.gemini_request import parse_generate_body
 from fakellm.errors import ApiError
 from fakellm.ids import new_id
 from fakellm.neutral import ChatRequest, FinishReason, Reply, ToolCall, Usage
-from fakellm.pieces import count_tokens, interleave, prompt_tokens, reply_pieces, reply_usage
+from fakellm.pieces import interleave, prompt_tokens, reply_pieces, reply_usage, split_arguments
 from fakellm.ratelimit import RateLimitStatus
 from fakellm.stream import Frame, StreamPlan
 
@@ -157,7 +157,7 @@ class GeminiDialect(Dialect):
                 part = {"text": piece.text}
             else:
                 call = replies[piece.choice].tool_calls[piece.tool_index]
-                candidates_so_far += count_tokens(call.arguments) or 1
+                candidates_so_far += len(split_arguments(call.arguments))
                 part = function_call_part(call)
             shown.append(
                 {

@@ -9,14 +9,13 @@ marked with `extra_content.google.thought`, and errors as a one-element JSON arr
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.gemini_errors import error_object, error_status, pretty
-from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect
+from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, compact_sorted
 from fakellm.dialects.openai_request import parse_chat_body
 from fakellm.errors import ApiError
 from fakellm.ids import new_id
@@ -26,10 +25,6 @@ from fakellm.ratelimit import RateLimitStatus
 from fakellm.stream import Frame, StreamPlan
 
 THOUGHT_MARK = {"google": {"thought": True}}
-
-
-def sorted_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
 def include_thoughts(extras: dict[str, Any]) -> bool:
@@ -104,7 +99,7 @@ class GeminiOpenAIDialect(OpenAIDialect):
             "object": "chat.completion",
             "usage": compat_usage(reply_usage(request, replies)),
         }
-        return sorted_json(body).encode()
+        return compact_sorted(body).encode()
 
     def compat_delta(self, piece: Piece, reply: Reply, thoughts: bool) -> dict[str, Any] | None:
         if piece.kind == "text":
@@ -139,12 +134,12 @@ class GeminiOpenAIDialect(OpenAIDialect):
             chunks += [({**envelope, "choices": [c]}, 1) for c in choices]
         if request.include_usage:
             chunks[-1][0]["usage"] = compat_usage(reply_usage(request, replies))
-        frames = [Frame(f"data: {sorted_json(chunk)}\n\n".encode(), tokens) for chunk, tokens in chunks]
+        frames = [Frame(f"data: {compact_sorted(chunk)}\n\n".encode(), tokens) for chunk, tokens in chunks]
         return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)
 
     def render_models(self, model_ids: list[str]) -> bytes:
         data = [{"id": f"models/{m}", "object": "model", "owned_by": "google"} for m in model_ids]
-        return sorted_json({"data": data, "object": "list"}).encode()
+        return compact_sorted({"data": data, "object": "list"}).encode()
 
     # --- errors --------------------------------------------------------------------------------
 
@@ -154,4 +149,4 @@ class GeminiOpenAIDialect(OpenAIDialect):
         return ErrorResponse(error_status(error), headers, body.encode())
 
     def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
-        return f"data: {sorted_json({'error': error_object(error)})}\n\n".encode()
+        return f"data: {compact_sorted({'error': error_object(error)})}\n\n".encode()

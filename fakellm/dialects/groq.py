@@ -13,7 +13,15 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
-from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, dumps, tool_call_object, try_again_in
+from fakellm.dialects.openai import (
+    DONE,
+    NULL_TAIL,
+    SSE_MEDIA_TYPE,
+    OpenAIDialect,
+    dumps,
+    tool_call_object,
+    try_again_in,
+)
 from fakellm.dialects.openai_request import invalid_value, optional_bool, parse_chat_body
 from fakellm.errors import ApiError, ErrorKind, bad_request
 from fakellm.ids import lower_id, new_id, random_token
@@ -156,7 +164,7 @@ class GroqDialect(OpenAIDialect):
             f'"created":{int(time.time())},"model":{dumps(model)},"system_fingerprint":"{FINGERPRINT}","choices":['
         )
         request_id = lower_id("req_")
-        tail = ',"logprobs":null,"finish_reason":null}'
+        tail = NULL_TAIL
         frames: list[Frame] = []
         for i, _ in enumerate(shown):
             role = f'{{"index":{i},"delta":{{"role":"assistant","content":""}}{tail}'

@@ -24,7 +24,7 @@ SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
 JSON_MEDIA_TYPE = "application/json"
 DONE = b"data: [DONE]\n\n"
 FINGERPRINT = "fp_f4e1c0ffee"
-_NULL_TAIL = ',"logprobs":null,"finish_reason":null}'
+NULL_TAIL = ',"logprobs":null,"finish_reason":null}'
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -34,23 +34,13 @@ def dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-def usage_object(usage: Usage) -> dict[str, Any]:
-    return {
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "total_tokens": usage.total_tokens,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-        "completion_tokens_details": {
-            "reasoning_tokens": usage.reasoning_tokens,
-            "audio_tokens": 0,
-            "accepted_prediction_tokens": 0,
-            "rejected_prediction_tokens": 0,
-        },
-    }
+def compact_sorted(value: Any) -> str:
+    """Compact JSON with every object's keys sorted, as Azure and Gemini's OpenAI route send it."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
 def usage_json(usage: Usage) -> str:
-    """`dumps(usage_object(usage))`, written directly (it is in every response)."""
+    """OpenAI's usage object, written as a template (it is in every response)."""
     return (
         f'{{"prompt_tokens":{usage.prompt_tokens},"completion_tokens":{usage.completion_tokens},'
         f'"total_tokens":{usage.total_tokens},"prompt_tokens_details":{{"cached_tokens":0,"audio_tokens":0}},'
@@ -157,7 +147,7 @@ class OpenAIDialect(Dialect):
 
         for i, reply in enumerate(replies):
             content = '""' if reply.text or reply.reasoning or not reply.tool_calls else "null"
-            chunk(f'{{"index":{i},"delta":{{"role":"assistant","content":{content},"refusal":null}}{_NULL_TAIL}')
+            chunk(f'{{"index":{i},"delta":{{"role":"assistant","content":{content},"refusal":null}}{NULL_TAIL}')
         per_choice = [reply_pieces(r, i) for i, r in enumerate(replies)]
         for piece in interleave(per_choice):
             delta = self.piece_delta(piece, replies[piece.choice])
@@ -169,8 +159,8 @@ class OpenAIDialect(Dialect):
                     f'{{"tool_calls":[{{"index":{piece.tool_index},"id":{dumps(call.id)},"type":"function",'
                     f'"function":{{"name":{dumps(call.name)},"arguments":""}}}}]}}'
                 )
-                chunk(f'{{"index":{piece.choice},"delta":{opening}{_NULL_TAIL}')
-            chunk(f'{{"index":{piece.choice},"delta":{delta}{_NULL_TAIL}', 1)
+                chunk(f'{{"index":{piece.choice},"delta":{opening}{NULL_TAIL}')
+            chunk(f'{{"index":{piece.choice},"delta":{delta}{NULL_TAIL}', 1)
         for i, reply in enumerate(replies):
             chunk(f'{{"index":{i},"delta":{{}},"logprobs":null,"finish_reason":"{reply.resolved_finish_reason}"}}')
         if request.include_usage:
