@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from starlette.types import Receive, Scope, Send
 
@@ -21,7 +20,7 @@ from fakellm.library import ScenarioLibrary
 from fakellm.pipeline import Pipeline
 from fakellm.responder import EchoScenario, Scenario
 from fakellm.router import RouteMiss, Router
-from fakellm.transport import send_body, silence_deliberate_drops
+from fakellm.transport import silence_deliberate_drops
 from fakellm.validate import check_paths
 
 ADMIN_PREFIX = "/_fakellm"
@@ -88,25 +87,16 @@ class FakeLLMApp:
 
     async def _miss(self, miss: RouteMiss, send: Send) -> None:
         ctx = miss.ctx
-        entry = self.journal.open(ctx)  # a wrong base URL is a common mistake: the journal should show it
         if miss.allowed:
             error = ApiError(
                 405,
                 f"Method {ctx.method} is not allowed for {ctx.path}; use {', '.join(miss.allowed)}.",
                 code="method_not_allowed",
+                headers={"allow": ", ".join(miss.allowed)},
             )
         else:
             error = ApiError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="unknown_url")
-        response = miss.dialect.render_error(error, ctx)
-        headers = dict(response.headers)
-        if miss.allowed:
-            headers["allow"] = ", ".join(miss.allowed)
-        entry.status, entry.ended, entry.error = response.status, "error", error.message
-        try:
-            await send_body(send, response.status, headers, response.body)
-        finally:
-            entry.total_ms = round((time.monotonic() - ctx.started) * 1000, 3)
-            self.journal.settle(entry)
+        await self.pipeline.refuse(ctx, error, send)
 
 
 def create_app(config: ServerConfig | None = None) -> FakeLLMApp:

@@ -113,7 +113,8 @@ class JournalEntry:
         return data
 
     def summary(self) -> str:
-        """One line for failure messages: `#3 POST /v1/chat/completions [openai, echo/echo] 200 completed ...`."""
+        """One line for failure messages, e.g.
+        `#3 POST /v1/chat/completions [openai, scenario echo, rule echo] 200 completed`."""
         where = f"{self.dialect}, scenario {self.scenario or '-'}, rule {self.rule or '-'}"
         how: str = self.ended
         if self.ended == "disconnected":

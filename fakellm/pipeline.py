@@ -171,6 +171,16 @@ class Pipeline:
             else:
                 entry.ended = "fault" if delivery.fault else "completed"
 
+    async def refuse(self, ctx: RequestContext, error: ApiError, send: Send) -> None:
+        """Answer a request no route takes (404, 405) in the dialect's shape; the journal shows it too,
+        since a wrong base URL is a common mistake."""
+        entry = self.journal.open(ctx)
+        try:
+            await self._error(ctx, error, entry, send)
+        finally:
+            entry.total_ms = _ms(ctx.started, time.monotonic())
+            self.journal.settle(entry)
+
     async def _error(self, ctx: RequestContext, error: ApiError, entry: JournalEntry, send: Send) -> None:
         response = ctx.dialect.render_error(error, ctx)
         headers = ctx.dialect.response_headers(ctx)

@@ -1,6 +1,6 @@
 """Putting bytes on the wire: straight to the ASGI `send`, on the schedule the fault stage set.
 
-With no delays, a stream goes out in one write. With delays, each frame is sent
+With no delays and a normal ending, a stream goes out in one write. Otherwise each frame is sent
 at its absolute offset from the request's arrival (so timing does not drift),
 and one watcher task notices the client hanging up (barge-in) the moment it does.
 """
