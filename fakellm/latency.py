@@ -10,7 +10,7 @@ import random
 from collections.abc import Sequence
 
 from fakellm.faultspec import LatencySpec
-from fakellm.stream import Frame
+from fakellm.stream import Frame, content_frame_index
 
 
 class Jitter:
@@ -81,14 +81,8 @@ def generation_delay(tokens: int, spec: LatencySpec | None, rng: random.Random) 
 
 def add_pause(offsets: list[float], frames: Sequence[Frame], at: int, seconds: float) -> None:
     """Hold the stream for `seconds` before content frame `at` (0-based): it and all later frames move."""
-    content = -1
-    for index, frame in enumerate(frames):
-        if frame.tokens > 0:
-            content += 1
-            if content == at:
-                start = index
-                break
-    else:
+    start = content_frame_index(frames, at)
+    if start is None:
         return
     # Token-less frames just before it (a tool-call opening) belong to it, so they wait too.
     while start > 0 and frames[start - 1].tokens == 0 and offsets[start - 1] == offsets[start]:

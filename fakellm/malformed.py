@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fakellm.stream import Frame, StreamPlan
+from fakellm.stream import StreamPlan, content_frame_index
 
 Breakage = Literal["truncated_json", "missing_data_prefix", "missing_blank_line", "wrong_content_type"]
 
@@ -41,17 +41,6 @@ def drop_blank_line(data: bytes) -> bytes:
     """The event ended by a single line break, so it runs into the next one."""
     body, separator = _split_separator(data)
     return body + separator[: len(separator) // 2]
-
-
-def content_frame_index(frames: list[Frame], at: int) -> int | None:
-    """The position in `frames` of content frame `at` (0-based), or None when there are fewer."""
-    seen = -1
-    for index, frame in enumerate(frames):
-        if frame.tokens > 0:
-            seen += 1
-            if seen == at:
-                return index
-    return None
 
 
 def break_framing(plan: StreamPlan, breakage: Breakage, at: int) -> dict[str, str]:

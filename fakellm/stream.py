@@ -6,6 +6,7 @@ and the transport sends it on the schedule the latency plan gives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -25,3 +26,14 @@ class StreamPlan:
     @property
     def content_frames(self) -> int:
         return sum(1 for f in self.frames if f.tokens)
+
+
+def content_frame_index(frames: Sequence[Frame], at: int) -> int | None:
+    """The position in `frames` of content frame `at` (0-based), or None when there are fewer."""
+    seen = -1
+    for index, frame in enumerate(frames):
+        if frame.tokens > 0:
+            seen += 1
+            if seen == at:
+                return index
+    return None
