@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dialect_support import sse_payloads
 
 from fakellm.config import ServerConfig
 from fakellm.server_thread import ServerThread
@@ -22,20 +23,10 @@ def post(server: ServerThread, path: str, **extra: Any) -> httpx.Response:
     return httpx.post(server.url + path, json={**BODY, **extra}, timeout=10)
 
 
-def events(body: bytes) -> list[bytes]:
-    """The SSE events of a body; asserts that the body is made of whole `…\\n\\n`-terminated events."""
-    assert body.endswith(b"\n\n")
-    parts = body[:-2].split(b"\n\n")
-    for part in parts:
-        assert b"\n" not in part, f"an event spans several lines: {part!r}"
-        assert part.startswith(b"data: "), f"an event is not a single data line: {part!r}"
-    return parts
-
-
 def chunks(body: bytes) -> list[dict[str, Any]]:
-    found = events(body)
-    assert found[-1] == b"data: [DONE]"
-    return [json.loads(e[len(b"data: ") :]) for e in found[:-1]]
+    found = sse_payloads(body)
+    assert found[-1] == b"[DONE]"
+    return [json.loads(e) for e in found[:-1]]
 
 
 @pytest.mark.parametrize("path", PATHS)
