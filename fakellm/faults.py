@@ -162,12 +162,12 @@ class FaultStage:
 
     # --- before the response -------------------------------------------------------------------
 
-    def admit(self, request: ChatRequest, ctx: RequestContext, outcome: Outcome, dialect: Dialect) -> dict[str, str]:
-        """Raise `ApiError` to refuse the request; return headers every response should carry."""
-        spec = self.settings(ctx, outcome)
+    def admit(self, spec: FaultSpec, request: ChatRequest, ctx: RequestContext, outcome: Outcome) -> dict[str, str]:
+        """Raise `ApiError` to refuse the request; return headers every response should carry.
+        `spec` is this request's `settings()`, worked out once for `admit` and `deliver`."""
         headers: dict[str, str] = {}
         if spec.rate_limit is not None:
-            headers = self._rate_limit(spec.rate_limit, request, ctx, outcome, dialect)
+            headers = self._rate_limit(spec.rate_limit, request, ctx, outcome)
         if spec.error is not None and self._triggered(spec.error, ctx.scenario):
             raise self._injected(spec.error, request, outcome, headers)
         return headers
@@ -202,8 +202,9 @@ class FaultStage:
         )
 
     def _rate_limit(
-        self, spec: RateLimitSpec, request: ChatRequest, ctx: RequestContext, outcome: Outcome, dialect: Dialect
+        self, spec: RateLimitSpec, request: ChatRequest, ctx: RequestContext, outcome: Outcome
     ) -> dict[str, str]:
+        dialect = ctx.dialect
         client = "*"
         if spec.per == "key":
             # Only a digest of the key is kept, so no key sits in memory longer than the request.
@@ -235,15 +236,9 @@ class FaultStage:
     # --- the response --------------------------------------------------------------------------
 
     def deliver(
-        self,
-        plan: StreamPlan | None,
-        request: ChatRequest,
-        ctx: RequestContext,
-        outcome: Outcome,
-        dialect: Dialect,
+        self, spec: FaultSpec, plan: StreamPlan | None, request: ChatRequest, ctx: RequestContext, outcome: Outcome
     ) -> Delivery:
         """Shape the stream (`plan` is changed in place) and schedule it; `plan` is None when not streaming."""
-        spec = self.settings(ctx, outcome)
         latency = spec.latency
         instant = latency is None or is_instant(latency)
         if plan is None:
@@ -257,7 +252,7 @@ class FaultStage:
             rng = self._rng(ctx.scenario, "latency", latency.seed)
             delivery.offsets = stream_offsets(plan.frames, latency, rng)
         if spec.stream is not None:
-            self._stream_faults(spec.stream, plan, request, dialect, delivery)
+            self._stream_faults(spec.stream, plan, request, ctx.dialect, delivery)
         return delivery
 
     def _stream_faults(

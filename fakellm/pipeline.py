@@ -18,6 +18,7 @@ from fakellm.body import DEFAULT_MAX_BODY, decode_json, read_body
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
+from fakellm.faultspec import FaultSpec
 from fakellm.journal import Journal, JournalEntry
 from fakellm.library import ScenarioLibrary
 from fakellm.neutral import ChatRequest
@@ -74,11 +75,12 @@ class Pipeline:
                 outcome.replies = [truncate_reply(r, request.max_tokens) for r in outcome.replies]
             entry.record_replies(outcome.replies)
             headers = ctx.dialect.response_headers(ctx)
-            headers.update(self.faults.admit(request, ctx, outcome, ctx.dialect))
+            settings = self.faults.settings(ctx, outcome)
+            headers.update(self.faults.admit(settings, request, ctx, outcome))
             if request.stream:
-                await self._stream(ctx, request, outcome, headers, entry, receive, send)
+                await self._stream(ctx, request, outcome, settings, headers, entry, receive, send)
             else:
-                await self._reply(ctx, request, outcome, headers, entry, send)
+                await self._reply(ctx, request, outcome, settings, headers, entry, send)
         except ApiError as error:
             if entry.status:  # the response has started: nothing more can be said
                 raise
@@ -124,13 +126,14 @@ class Pipeline:
         ctx: RequestContext,
         request: ChatRequest,
         outcome: Outcome,
+        settings: FaultSpec,
         headers: dict[str, str],
         entry: JournalEntry,
         send: Send,
     ) -> None:
         model = outcome.model or request.model
         body = ctx.dialect.render_reply(request, outcome.replies, model)
-        delivery = self.faults.deliver(None, request, ctx, outcome, ctx.dialect)
+        delivery = self.faults.deliver(settings, None, request, ctx, outcome)
         if delivery.delay > 0:
             await asyncio.sleep(max(0.0, ctx.started + delivery.delay - time.monotonic()))
         headers.update(delivery.headers)
@@ -145,6 +148,7 @@ class Pipeline:
         ctx: RequestContext,
         request: ChatRequest,
         outcome: Outcome,
+        settings: FaultSpec,
         headers: dict[str, str],
         entry: JournalEntry,
         receive: Receive,
@@ -152,7 +156,7 @@ class Pipeline:
     ) -> None:
         model = outcome.model or request.model
         plan = ctx.dialect.render_stream(request, outcome.replies, model)
-        delivery = self.faults.deliver(plan, request, ctx, outcome, ctx.dialect)
+        delivery = self.faults.deliver(settings, plan, request, ctx, outcome)
         headers.update(plan.headers)
         headers.update(delivery.headers)
         headers.setdefault("content-type", plan.media_type)

@@ -10,7 +10,7 @@ import pytest
 from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
 from fakellm.errors import ApiError
-from fakellm.faults import MAX_STALL_S, FaultStage, request_overrides, retry_headers
+from fakellm.faults import MAX_STALL_S, Delivery, FaultStage, request_overrides, retry_headers
 from fakellm.faultspec import ErrorSpec, FaultSpec
 from fakellm.neutral import ChatRequest, Message, Reply, TextPart
 from fakellm.responder import Outcome
@@ -34,10 +34,19 @@ def outcome(faults: dict[str, Any] | None = None) -> Outcome:
     return Outcome([Reply(text=TEXT)], faults=FaultSpec.model_validate(faults) if faults is not None else None)
 
 
+def admitted(stage: FaultStage, ctx: RequestContext, given: Outcome) -> dict[str, str]:
+    """What the pipeline does: work out the request's settings, then admit it."""
+    return stage.admit(stage.settings(ctx, given), request(), ctx, given)
+
+
+def delivered(stage: FaultStage, plan: Any, req: ChatRequest, ctx: RequestContext, given: Outcome) -> Delivery:
+    return stage.deliver(stage.settings(ctx, given), plan, req, ctx, given)
+
+
 def admit(stage: FaultStage, faults: dict[str, Any], headers: dict[str, str] | None = None) -> bool:
     """True when admitted, False when an injected error refused the request."""
     try:
-        stage.admit(request(), context(headers), outcome(faults), DIALECT)
+        admitted(stage, context(headers), outcome(faults))
     except ApiError as error:
         if not error.injected:
             raise
@@ -117,7 +126,7 @@ def test_counters_are_per_scenario_and_reset_clears_them() -> None:
 
     def ok(scenario: str) -> bool:
         try:
-            stage.admit(request(), context(scenario=scenario), Outcome([Reply(text="x")], faults=faults), DIALECT)
+            admitted(stage, context(scenario=scenario), Outcome([Reply(text="x")], faults=faults))
         except ApiError:
             return False
         return True
@@ -130,7 +139,7 @@ def test_counters_are_per_scenario_and_reset_clears_them() -> None:
 def test_injected_error_carries_retry_headers_and_the_status() -> None:
     spec = {"error": {"status": 429, "retry_after": 2, "retry_after_ms": 1500, "should_retry": False}}
     with pytest.raises(ApiError) as error:
-        FaultStage().admit(request(), context(), outcome(spec), DIALECT)
+        admitted(FaultStage(), context(), outcome(spec))
     assert error.value.status == 429
     assert error.value.code == "rate_limit_exceeded"
     assert error.value.headers == {"retry-after": "2", "retry-after-ms": "1500", "x-should-retry": "false"}
@@ -148,18 +157,16 @@ def test_retry_headers_keep_fractions() -> None:
 def test_rate_limit_headers_on_every_admitted_request_count_down() -> None:
     stage = FaultStage()
     faults = {"rate_limit": {"requests_per_minute": 3}}
-    remaining = [
-        stage.admit(request(), context(), outcome(faults), DIALECT)["x-ratelimit-remaining-requests"] for _ in range(3)
-    ]
+    remaining = [admitted(stage, context(), outcome(faults))["x-ratelimit-remaining-requests"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
 
 
 def test_over_the_limit_is_a_429_with_the_dialects_details_and_retry_after() -> None:
     stage = FaultStage()
     faults = {"rate_limit": {"requests_per_minute": 1}}
-    stage.admit(request(), context(), outcome(faults), DIALECT)
+    admitted(stage, context(), outcome(faults))
     with pytest.raises(ApiError) as error:
-        stage.admit(request(), context(), outcome(faults), DIALECT)
+        admitted(stage, context(), outcome(faults))
     e = error.value
     assert (e.status, e.code, e.details["limit_name"], e.details["limit"], e.details["used"]) == (
         429,
@@ -183,12 +190,12 @@ def test_rate_limits_are_per_key_unless_global() -> None:
     stage.reset()
     assert admit(stage, shared, alice)
     with pytest.raises(ApiError):
-        stage.admit(request(), context(bob), outcome(shared), DIALECT)
+        admitted(stage, context(bob), outcome(shared))
 
 
 def test_token_limit_counts_prompt_and_completion_tokens() -> None:
     stage = FaultStage()
-    headers = stage.admit(request(), context(), outcome({"rate_limit": {"tokens_per_minute": 1000}}), DIALECT)
+    headers = admitted(stage, context(), outcome({"rate_limit": {"tokens_per_minute": 1000}}))
     # 3 + 3 + 6 prompt tokens, 6 completion tokens (word-sized).
     assert headers["x-ratelimit-remaining-tokens"] == str(1000 - 18)
 
@@ -198,7 +205,7 @@ def test_token_limit_counts_prompt_and_completion_tokens() -> None:
 
 def plan_for(faults: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[Any, Any]:
     plan = DIALECT.render_stream(request(), [Reply(text=TEXT)], "gpt-test")
-    delivery = FaultStage().deliver(plan, request(), context(headers), outcome(faults), DIALECT)
+    delivery = delivered(FaultStage(), plan, request(), context(headers), outcome(faults))
     return plan, delivery
 
 
@@ -266,15 +273,15 @@ def test_malformed_content_type_is_a_header() -> None:
 
 
 def test_non_streaming_waits_ttft_plus_generation() -> None:
-    delivery = FaultStage().deliver(
-        None, request(False), context(), outcome({"latency": {"ttft_ms": 100, "tokens_per_second": 50}}), DIALECT
+    delivery = delivered(
+        FaultStage(), None, request(False), context(), outcome({"latency": {"ttft_ms": 100, "tokens_per_second": 50}})
     )
     assert delivery.delay == pytest.approx(0.1 + 5 / 50)
 
 
 def test_server_defaults_apply_when_the_scenario_sets_no_latency() -> None:
     stage = FaultStage(FaultSpec.model_validate({"latency": {"ttft_ms": 300}}))
-    delivery = stage.deliver(None, request(False), context(), outcome(None), DIALECT)
+    delivery = delivered(stage, None, request(False), context(), outcome(None))
     assert delivery.delay == pytest.approx(0.3)
 
 
