@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from fakellm.dialects import DIALECTS
+
 
 def base_urls(root: str) -> dict[str, str]:
-    """`root` is `http://host:port`; returns what to paste into each SDK or platform."""
+    """`root` is `http://host:port`; returns what to paste into each SDK (by dialect name) or platform."""
     root = root.rstrip("/")
-    return {
-        "openai": f"{root}/v1",
-        "byo": root,  # platforms that append /chat/completions themselves (Play.ai, AssemblyAI, LiveAvatar)
-        "azure": root,
-        "gemini": root,
-        "gemini_openai": f"{root}/v1beta/openai",
-        "groq": root,
-    }
+    urls = {dialect.name: root + dialect.client_base_path for dialect in DIALECTS}
+    urls["byo"] = root  # platforms that append /chat/completions themselves (Play.ai, AssemblyAI, LiveAvatar)
+    return urls
 
 
 def banner(root: str, scenarios: list[str]) -> str:

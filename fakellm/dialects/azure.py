@@ -82,6 +82,7 @@ def versioned_model(name: str) -> str:
 
 class AzureDialect(OpenAIDialect):
     name: ClassVar[str] = "azure"
+    client_base_path: ClassVar[str] = ""  # the SDK adds its own path
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", r"/openai/deployments/(?P<deployment>.+?)/chat/completions", "chat", regex=True),
         RouteSpec("POST", V1_PATH, "chat"),

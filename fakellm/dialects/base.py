@@ -46,6 +46,8 @@ class Dialect(ABC):
     # Where this provider's clients put their key; the journal masks these.
     key_headers: ClassVar[tuple[str, ...]] = ("authorization",)
     key_query_params: ClassVar[tuple[str, ...]] = ()
+    # What the provider's SDK wants as its base URL, after the server root (`/v1` for openai).
+    client_base_path: ClassVar[str] = ""
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
 

@@ -58,6 +58,7 @@ def compat_tool_call(call: ToolCall, index: int | None = None) -> dict[str, Any]
 
 class GeminiOpenAIDialect(OpenAIDialect):
     name: ClassVar[str] = "gemini_openai"
+    client_base_path: ClassVar[str] = "/v1beta/openai"
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1beta/openai/chat/completions", "chat"),
         RouteSpec("GET", "/v1beta/openai/models", "models"),

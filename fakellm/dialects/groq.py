@@ -92,6 +92,7 @@ def shown_reply(reply: Reply, fmt: str) -> Reply:
 
 class GroqDialect(OpenAIDialect):
     name: ClassVar[str] = "groq"
+    client_base_path: ClassVar[str] = ""  # the SDK adds its own path
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),

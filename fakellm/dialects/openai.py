@@ -61,6 +61,7 @@ def try_again_in(seconds: float) -> str:
 
 class OpenAIDialect(Dialect):
     name: ClassVar[str] = "openai"
+    client_base_path: ClassVar[str] = "/v1"
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1/chat/completions", "chat"),
         RouteSpec("POST", "/chat/completions", "chat"),
