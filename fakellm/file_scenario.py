@@ -12,7 +12,7 @@ import threading
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.generate import Generator, derive_seed
-from fakellm.matching import evaluate
+from fakellm.matching import compile_match
 from fakellm.neutral import ChatRequest
 from fakellm.replies import ReplyEnv, build_reply
 from fakellm.responder import Outcome
@@ -48,6 +48,8 @@ class FileScenario:
         self.api_keys = spec.defaults.api_keys
         self._faults = fault_part(spec.defaults)
         self._rule_faults = [self._faults.merged(fault_part(r)) for r in spec.rules]
+        self._matchers = [compile_match(r.match) for r in spec.rules]
+        self._labels = [rule_label(r, i) for i, r in enumerate(spec.rules)]
         self._positions = [0] * len(spec.rules)
         self._lock = threading.Lock()
 
@@ -67,14 +69,15 @@ class FileScenario:
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
         seed = request_seed(ctx, self.seed)
-        for index, rule in enumerate(self.spec.rules):
-            captures = evaluate(rule.match, request, ctx)
+        for index, matcher in enumerate(self._matchers):
+            captures = matcher(request, ctx)
             if captures is None:
                 continue
+            rule = self.spec.rules[index]
             step = self._next_step(index, rule)
             if step is None:  # a used-up sequence with `exhausted: next_rule`
                 continue
-            label = rule_label(rule, index)
+            label = self._labels[index]
             spec = rule.reply if rule.reply is not None else (rule.replies or [])[step]
             replies = [
                 build_reply(spec, self._env(request, ctx, captures, seed, label, step, choice))

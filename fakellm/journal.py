@@ -10,7 +10,7 @@ import dataclasses
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -133,7 +133,7 @@ def new_entry(entry_id: int, ctx: RequestContext) -> JournalEntry:
         path=ctx.path,
         dialect=ctx.dialect.name,
         headers=masked_headers(ctx.headers),
-        query={k: (mask(v) if k in SECRET_QUERY else v) for k, v in ctx.query.items()},
+        query={k: (mask(v) if k in SECRET_QUERY else v) for k, v in ctx.query.items()} if ctx.query else {},
     )
 
 
@@ -162,7 +162,11 @@ class Journal:
     def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=max(1, size))
         self._ids = itertools.count(1)
-        self._changed = threading.Condition()
+        # Requests only take the plain lock (the Condition's own `with` is Python code); they notify
+        # only when some reader is waiting.
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._waiting = 0
         self._pending: set[int] = set()
 
     @property
@@ -170,22 +174,30 @@ class Journal:
         return self._entries.maxlen or 0
 
     def open(self, ctx: RequestContext) -> JournalEntry:
-        with self._changed:
-            entry = new_entry(next(self._ids), ctx)
+        entry = new_entry(next(self._ids), ctx)
+        with self._lock:
             self._entries.append(entry)
             self._pending.add(entry.id)
         return entry
 
     def settle(self, entry: JournalEntry) -> None:
         """The request is over (answered, refused or abandoned): readers waiting for it may go on."""
-        with self._changed:
+        with self._lock:
             self._pending.discard(entry.id)
-            self._changed.notify_all()
+            if self._waiting:
+                self._changed.notify_all()
+
+    def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        with self._changed:
+            self._waiting += 1
+            try:
+                return self._changed.wait_for(predicate, timeout)
+            finally:
+                self._waiting -= 1
 
     def wait_settled(self, timeout: float) -> bool:
         """Wait until no request is in flight; False if some still are after `timeout` seconds."""
-        with self._changed:
-            return self._changed.wait_for(lambda: not self._pending, timeout)
+        return self._wait(lambda: not self._pending, timeout)
 
     def wait_for(self, count: int, where: JournalFilter, timeout: float) -> bool:
         """Wait until at least `count` settled entries match `where`."""
@@ -193,8 +205,7 @@ class Journal:
         def enough() -> bool:
             return sum(1 for e in self._entries if e.id not in self._pending and where(e)) >= count
 
-        with self._changed:
-            return self._changed.wait_for(enough, timeout)
+        return self._wait(enough, timeout)
 
     def clear(self) -> int:
         with self._changed:

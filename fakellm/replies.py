@@ -65,6 +65,10 @@ class TemplateValues(Mapping[str, "str | Mapping[str, str]"]):
     def __getitem__(self, name: str) -> str | Mapping[str, str]:
         return _VARIABLES[name](self._env)
 
+    def get(self, name: str, default: Any = None) -> Any:  # Mapping's own `get` goes through a try/except
+        variable = _VARIABLES.get(name)
+        return default if variable is None else variable(self._env)
+
     def __iter__(self) -> Iterator[str]:
         return iter(_VARIABLES)
 

@@ -52,7 +52,8 @@ class Router:
         return self.dialects[0]
 
     def resolve(self, scope: Scope) -> RequestContext | RouteMiss:
-        path: str = scope["path"]
+        raw_path: str = scope["path"]
+        path = raw_path
         scenario: str | None = None
         if path.startswith(SCENARIO_PREFIX):
             name, _, rest = path[len(SCENARIO_PREFIX) :].partition("/")
@@ -60,29 +61,20 @@ class Router:
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/")
         method: str = scope["method"]
+        # The last value of a repeated header wins.
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         raw_query: bytes = scope.get("query_string", b"")
         query = dict(parse_qsl(raw_query.decode("latin-1"))) if raw_query else {}
-
-        def context(dialect: Dialect, spec: RouteSpec | None, params: dict[str, str]) -> RequestContext:
-            return RequestContext(
-                dialect=dialect,
-                method=method,
-                path=scope["path"],
-                operation=spec.operation if spec else "",
-                headers=headers,
-                query=query,
-                path_params=params,
-                scenario_from_path=scenario,
-                route_path=path,
-            )
 
         allowed: list[str] = []
         candidates: list[tuple[Dialect, RouteSpec, dict[str, str]]] = []
         slot = self._exact.get(path)
         if slot is not None:
-            allowed = list(slot.by_method)
-            candidates = [(d, s, {}) for d, s in slot.by_method.get(method, [])]
+            found = slot.by_method.get(method)
+            if found is not None:
+                candidates = [(d, spec, {}) for d, spec in found]
+            else:
+                allowed = list(slot.by_method)
         else:
             for pattern, dialect, spec in self._patterns:
                 match = pattern.match(path)
@@ -92,12 +84,18 @@ class Router:
                     candidates.append((dialect, spec, match.groupdict()))
                 elif spec.method not in allowed:
                     allowed.append(spec.method)
+        if not candidates:
+            dialect = self._error_dialect(path)
+            ctx = RequestContext(dialect, method, raw_path, "", headers, query, {}, scenario, route_path=path)
+            return RouteMiss(dialect, ctx, allowed)
+        dialect, spec, params = candidates[0]
+        ctx = RequestContext(
+            dialect, method, raw_path, spec.operation, headers, query, params, scenario, route_path=path
+        )
+        if len(candidates) == 1:
+            return ctx
         for dialect, spec, params in candidates:
-            ctx = context(dialect, spec, params)
+            ctx.dialect, ctx.operation, ctx.path_params = dialect, spec.operation, params
             if dialect.claims(ctx):
                 return ctx
-        if candidates:  # nobody claimed it: the last registered dialect is the fallback
-            dialect, spec, params = candidates[-1]
-            return context(dialect, spec, params)
-        dialect = self._error_dialect(path)
-        return RouteMiss(dialect, context(dialect, None, {}), allowed)
+        return ctx  # nobody claimed it: the last registered dialect is the fallback

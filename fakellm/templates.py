@@ -107,10 +107,17 @@ class Template:
                 f"template: '{{{{' at column {position + rest.index('{{') + 1} is never closed by '}}}}'"
             )
         self._parts.append(rest)
+        # Most reply templates are one placeholder ("{{ capture.1 }}"): rendered without the join.
+        self._only: _Expression | None = None
+        if len(self._parts) == 3 and self._parts[0] == self._parts[2] == "":
+            only = self._parts[1]
+            self._only = only if isinstance(only, _Expression) else None
 
     @property
     def variables(self) -> set[str]:
         return {p.root if p.key is None else f"{p.root}.{p.key}" for p in self._parts if isinstance(p, _Expression)}
 
     def render(self, values: Values) -> str:
+        if self._only is not None:
+            return self._only.render(values)
         return "".join(p if isinstance(p, str) else p.render(values) for p in self._parts)

@@ -28,10 +28,12 @@ NULL_TAIL = ',"logprobs":null,"finish_reason":null}'
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_encode_string: Any = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 
 
 def dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
+    """Compact JSON, UTF-8 left as is. A string (every streamed token) goes straight to the C encoder."""
+    return _encode_string(value) if type(value) is str else _ENCODER.encode(value)
 
 
 def compact_sorted(value: Any) -> str:
@@ -111,11 +113,17 @@ class OpenAIDialect(Dialect):
         message["annotations"] = []
         return message
 
+    def message_json(self, reply: Reply) -> str:
+        if reply.tool_calls or (reply.reasoning and reply.reasoning_as_content_field):
+            return dumps(self.message_object(reply))
+        # The usual plain-text message, as a template: `message_object` would give the same JSON.
+        return f'{{"role":"assistant","content":{dumps(reply.text)},"refusal":null,"annotations":[]}}'
+
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
         # Written as a template rather than one `dumps` of a dict: it is the hot path of a
         # non-streaming request, and only the message and usage need JSON encoding.
         choices = ",".join(
-            f'{{"index":{i},"message":{dumps(self.message_object(reply))},"logprobs":null,'
+            f'{{"index":{i},"message":{self.message_json(reply)},"logprobs":null,'
             f'"finish_reason":"{reply.resolved_finish_reason}"}}'
             for i, reply in enumerate(replies)
         )
