@@ -73,7 +73,7 @@ def decode_json(raw: bytes) -> Any:
         raise bad_request("We could not parse the JSON body of your request: it is nested too deeply.") from None
     except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise bad_request(f"We could not parse the JSON body of your request: {exc}.") from None
-    if _SURROGATE_ESCAPE.search(raw):
+    if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw):
         where = _lone_surrogate(value)
         if where is not None:
             raise bad_request(

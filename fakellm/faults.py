@@ -31,6 +31,7 @@ StreamEnd = Literal["complete", "drop", "stall"]
 TTFT_HEADER = "X-FakeLLM-TTFT-Ms"
 TOKENS_PER_SECOND_HEADER = "X-FakeLLM-Tokens-Per-Second"
 ERROR_STATUS_HEADER = "X-FakeLLM-Error-Status"
+_TTFT, _RATE, _STATUS = (h.lower() for h in (TTFT_HEADER, TOKENS_PER_SECOND_HEADER, ERROR_STATUS_HEADER))
 # However long a scenario asks a stall to last, the server lets go of the connection after this.
 MAX_STALL_S = 900.0
 
@@ -64,6 +65,9 @@ def _header_number(ctx: RequestContext, name: str, low: float, high: float, *, i
 
 def request_overrides(ctx: RequestContext) -> tuple[LatencySpec | None, ErrorSpec | None]:
     """The `X-FakeLLM-*` fault headers of one request; a bad value is a 400 naming the header."""
+    headers = ctx.headers
+    if _TTFT not in headers and _RATE not in headers and _STATUS not in headers:  # the usual case
+        return None, None
     ttft = _header_number(ctx, TTFT_HEADER, 0, 3_600_000)
     rate = _header_number(ctx, TOKENS_PER_SECOND_HEADER, 0.001, 1_000_000)
     status = _header_number(ctx, ERROR_STATUS_HEADER, 400, 599, integer=True)

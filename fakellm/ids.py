@@ -29,7 +29,7 @@ def random_token(length: int, alphabet: str = _ALNUM) -> str:
     table = _tables.get(alphabet)
     if table is None:
         table = _tables[alphabet] = _table(alphabet)
-    return _rng.randbytes(length).translate(table).decode("ascii")
+    return _rng.getrandbits(length * 8).to_bytes(length, "little").translate(table).decode("ascii")
 
 
 def new_id(prefix: str, length: int = 29, alphabet: str = _ALNUM) -> str:

@@ -95,7 +95,8 @@ def reply_usage(request: ChatRequest, replies: list[Reply]) -> Usage:
     completion = 0
     reasoning = 0
     for reply in replies:
-        reasoning += count_tokens(reply.reasoning)
+        if reply.reasoning:
+            reasoning += count_tokens(reply.reasoning)
         completion += count_tokens(reply.text)
         for call in reply.tool_calls:
             completion += len(split_arguments(call.arguments))
