@@ -11,6 +11,7 @@ from starlette.types import Receive
 from fakellm.errors import ApiError, bad_request
 
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
+_DECODER = json.JSONDecoder()  # `json.loads` without its wrapper (a leading BOM is "Expecting value")
 # A `\\uD800`-`\\uDFFF` escape: JSON allows it, but a lone one is not Unicode and cannot be sent back.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -50,7 +51,7 @@ async def read_body(receive: Receive, content_length: str | None, limit: int) ->
 
 
 def decode_json(raw: bytes) -> Any:
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise bad_request(
             "The request body is empty. Send a JSON object, e.g. "
             '{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}.'
@@ -63,7 +64,7 @@ def decode_json(raw: bytes) -> Any:
             "cannot be decoded."
         ) from None
     try:
-        value = json.loads(text)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise bad_request(
             f"We could not parse the JSON body of your request: {exc.msg} at line {exc.lineno} column "

@@ -85,9 +85,8 @@ class JournalEntry:
 
     def record_replies(self, replies: list[Reply]) -> None:
         self.text = replies[0].text if replies else ""
-        self.tool_calls = [
-            {"id": c.id, "name": c.name, "arguments": c.arguments} for r in replies[:1] for c in r.tool_calls
-        ]
+        if replies and replies[0].tool_calls:
+            self.tool_calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in replies[0].tool_calls]
 
     @property
     def model(self) -> str | None:

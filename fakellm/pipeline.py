@@ -30,7 +30,8 @@ logger = logging.getLogger("fakellm")
 
 
 def _ms(start: float, end: float | None) -> float | None:
-    return None if end is None else round((end - start) * 1000, 3)
+    # Whole microseconds, as milliseconds (`round(x, 3)` costs several times more).
+    return None if end is None else int((end - start) * 1_000_000 + 0.5) / 1000
 
 
 class Pipeline:

@@ -111,3 +111,17 @@ def test_client_disconnect_mid_stream_records_chunks_and_time():
     assert 2 * 20 * 0.5 <= entry.disconnected_at_ms < total_frames * 20  # loose: after 3 frames, before the end
     assert "client disconnected at" in entry.summary()
     assert f"after {entry.chunks} chunks" in entry.summary()
+
+
+def test_a_waiting_reader_is_woken_by_the_settle_it_waits_for():
+    journal = Journal()
+    entry = journal.open(_ctx())
+    woke: list[bool] = []
+    reader = threading.Thread(target=lambda: woke.append(journal.wait_settled(5)))
+    reader.start()
+    while not journal._waiting:  # the reader is inside wait_for
+        threading.Event().wait(0.001)
+    journal.settle(entry)
+    reader.join(5)
+    assert woke == [True]
+    assert journal._waiting == 0

@@ -6,7 +6,7 @@ import pytest
 
 from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
-from fakellm.matching import evaluate, text_matches
+from fakellm.matching import compile_match, evaluate, text_matches
 from fakellm.neutral import ChatRequest, Message, TextPart, Tool, ToolCall
 from fakellm.scenario import Match, TextMatch
 
@@ -148,3 +148,15 @@ def test_captures_come_through_all_and_any():
         "1": "Hello",
         "greeting": "Hello",
     }
+
+
+def test_a_group_that_takes_no_part_captures_the_empty_string():
+    found = text_matches(TextMatch.model_validate({"regex": r"^(a)?(?P<rest>b+)(c)?$"}), "bb")
+    assert found == {"0": "bb", "1": "", "2": "bb", "3": "", "rest": "bb"}
+
+
+def test_a_compiled_rule_checks_each_time_and_keeps_no_captures_between_requests():
+    matcher = compile_match(Match.model_validate({"user": {"regex": r"^say (\w+)$"}}))
+    assert matcher(request(msg("user", "say hi")), ctx()) == {"0": "say hi", "1": "hi"}
+    assert matcher(request(msg("user", "nothing")), ctx()) is None
+    assert matcher(request(msg("user", "say bye")), ctx()) == {"0": "say bye", "1": "bye"}
