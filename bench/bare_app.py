@@ -7,11 +7,19 @@ settings. The SSE body is offered three ways, to measure how best to stream:
 - `/sse`: Starlette `StreamingResponse`, one chunk per event (what most apps write);
 - `/sse-send`: the ASGI `send` called directly, one message per event;
 - `/sse-one`: the ASGI `send` called directly, the whole stream in one message.
+
+`/json-echo` is a second yardstick: the least work an honest echo must do (parse the JSON, check the
+messages, take the last user text, answer `Repeat with me: X` with X, count words, render the reply
+with fresh ids), with no scenarios, journal, faults or dialects. It shows what that work costs by itself.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import re
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,6 +39,46 @@ SSE_HEADERS = [(b"content-type", SSE_TYPE.encode()), (b"cache-control", b"no-cac
 async def json_endpoint(request: Request) -> Response:
     await request.body()
     return Response(JSON_BODY, media_type="application/json")
+
+
+_REPEAT = re.compile(r"\s*repeat with me\s*:\s*(.*\S)?\s*$", re.IGNORECASE | re.DOTALL)
+_ECHO_TEMPLATE = (
+    '{"id":"chatcmpl-%s","object":"chat.completion","created":%d,"model":%s,"choices":[{"index":0,'
+    '"message":{"role":"assistant","content":%s,"refusal":null,"annotations":[]},"logprobs":null,'
+    '"finish_reason":"stop"}],"usage":{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d,'
+    '"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":'
+    '{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},'
+    '"service_tier":"default","system_fingerprint":"fp_f4e1c0ffee"}'
+)
+_rng = random.Random()
+
+
+async def json_echo_endpoint(request: Request) -> Response:
+    data = json.loads(await request.body())
+    messages = data["messages"] if isinstance(data, dict) else None
+    if not isinstance(messages, list) or not messages:
+        return Response(b'{"error":"messages"}', status_code=400, media_type="application/json")
+    last, prompt = "", 3
+    for message in messages:
+        if not isinstance(message, dict) or not isinstance(message.get("content"), str):
+            return Response(b'{"error":"content"}', status_code=400, media_type="application/json")
+        prompt += 3 + len(message["content"].split())
+        if message.get("role") == "user":
+            last = message["content"]
+    found = _REPEAT.match(last)
+    text = (found.group(1) or "") if found else last
+    words = len(text.split())
+    body = _ECHO_TEMPLATE % (
+        f"{_rng.getrandbits(116):029x}",
+        int(time.time()),
+        json.dumps(str(data.get("model", ""))),
+        json.dumps(text, ensure_ascii=False),
+        prompt,
+        words,
+        prompt + words,
+    )
+    headers = {"x-request-id": f"req_{_rng.getrandbits(128):032x}", "openai-version": "2020-10-01"}
+    return Response(body.encode(), media_type="application/json", headers=headers)
 
 
 async def sse_endpoint(request: Request) -> Response:
@@ -70,6 +118,7 @@ class SseSend:
 app = Starlette(
     routes=[
         Route("/json", json_endpoint, methods=["POST"]),
+        Route("/json-echo", json_echo_endpoint, methods=["POST"]),
         Route("/sse", sse_endpoint, methods=["POST"]),
         Route("/sse-send", SseSend(one_message=False), methods=["POST"]),
         Route("/sse-one", SseSend(one_message=True), methods=["POST"]),

@@ -2,10 +2,13 @@
 
 Both run in their own uvicorn process with the same settings (one worker,
 httptools, uvloop, no access log); wrk drives each with the same load, for the
-non-streaming and the streaming echo, in alternating rounds; the medians and
-ratios are printed. Needs `wrk` (Debian: `apt-get install wrk`).
+non-streaming and the streaming echo, in alternating rounds. Each ratio is taken
+within a round (the two runs seconds apart) and the median of those is printed, so
+a noisy neighbour slowing one round does not skew it. A second yardstick,
+`/json-echo`, does the least an honest echo must (parse, check, echo, render).
+Needs `wrk` (Debian: `apt-get install wrk`).
 
-    python bench/throughput.py [--duration 5] [--connections 32] [--rounds 3]
+    python bench/throughput.py [--duration 3] [--connections 32] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -96,10 +99,10 @@ def wrk(url: str, script: Path, duration: int, connections: int, threads: int) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating rounds; medians are reported")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is needed: apt-get install wrk (or brew install wrk)", file=sys.stderr)
@@ -119,6 +122,7 @@ def main() -> int:
                 targets = {
                     "fakellm json": (fake + "/v1/chat/completions", json_script),
                     "bare json": (bare + "/json", json_script),
+                    "minimal echo json (Starlette)": (bare + "/json-echo", json_script),
                     "fakellm sse": (fake + "/v1/chat/completions", sse_script),
                     "bare sse (StreamingResponse, per event)": (bare + "/sse", sse_script),
                     "bare sse (ASGI send, per event)": (bare + "/sse-send", sse_script),
@@ -142,14 +146,17 @@ def main() -> int:
     for name, value in median.items():
         print(f"{name:42} {value:15.0f}")
     print()
-    json_ratio = median["fakellm json"] / median["bare json"]
-    sse_ratio = median["fakellm sse"] / median["bare sse (StreamingResponse, per event)"]
-    per_event = median["bare sse (ASGI send, per event)"] / median["bare sse (StreamingResponse, per event)"]
-    print(f"fakellm / bare, non-streaming:                          {json_ratio:.2f}x")
-    print(f"fakellm / bare, streaming:                              {sse_ratio:.2f}x")
-    print(f"ASGI send / StreamingResponse, one write per event:     {per_event:.2f}x")
-    one = median["bare sse (ASGI send, one message)"] / median["bare sse (StreamingResponse, per event)"]
-    print(f"ASGI send in one message / StreamingResponse per event: {one:.2f}x")
+    streaming = "bare sse (StreamingResponse, per event)"
+    for label, top, bottom in (
+        ("fakellm / bare, non-streaming", "fakellm json", "bare json"),
+        ("fakellm / bare, streaming", "fakellm sse", streaming),
+        ("minimal echo / bare, non-streaming", "minimal echo json (Starlette)", "bare json"),
+        ("fakellm / minimal echo, non-streaming", "fakellm json", "minimal echo json (Starlette)"),
+        ("ASGI send / StreamingResponse, one write per event", "bare sse (ASGI send, per event)", streaming),
+        ("ASGI send in one message / StreamingResponse per event", "bare sse (ASGI send, one message)", streaming),
+    ):
+        ratios = [a / b for a, b in zip(results[top], results[bottom], strict=True)]
+        print(f"{label + ':':56} {statistics.median(ratios):.2f}x  (rounds {min(ratios):.2f}-{max(ratios):.2f})")
     return 0
 
 
