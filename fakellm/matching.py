@@ -47,11 +47,6 @@ def text_matcher(spec: TextMatch) -> Callable[[str], Captures | None]:
     return lambda text: {} if wanted in text else None
 
 
-def text_matches(spec: TextMatch, text: str) -> Captures | None:
-    """The captures of `spec` on `text`, or None when it does not match."""
-    return text_matcher(spec)(text)
-
-
 def turn_matches(spec: TurnMatch, turn: int) -> bool:
     return (spec.min is None or turn >= spec.min) and (spec.max is None or turn <= spec.max)
 
@@ -75,10 +70,6 @@ def last_tool_result(request: ChatRequest) -> Message | None:
 Matcher = Callable[[ChatRequest, RequestContext], "Captures | None"]
 # One condition of a rule: whether it holds, adding any regex captures to the dict it is given.
 _Check = Callable[[ChatRequest, RequestContext, Captures], bool]
-
-
-def evaluate(match: Match | None, request: ChatRequest, ctx: RequestContext) -> Captures | None:
-    return compile_match(match)(request, ctx)
 
 
 def compile_match(match: Match | None) -> Matcher:

@@ -6,7 +6,7 @@ import pytest
 
 from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
-from fakellm.matching import compile_match, evaluate, text_matches
+from fakellm.matching import compile_match, text_matcher
 from fakellm.neutral import ChatRequest, Message, TextPart, Tool, ToolCall
 from fakellm.scenario import Match, TextMatch
 
@@ -24,7 +24,7 @@ def ctx(**headers):
 
 
 def check(match, req, context=None):
-    return evaluate(Match.model_validate(match), req, context or ctx())
+    return compile_match(Match.model_validate(match))(req, context or ctx())
 
 
 HELLO = request(msg("system", "You are terse."), msg("user", "Hello there"))
@@ -52,16 +52,16 @@ AFTER_TOOL = request(
     ],
 )
 def test_text_matches_compare_as_asked(spec, text, matched):
-    assert (text_matches(TextMatch.model_validate(spec), text) is not None) is matched
+    assert (text_matcher(TextMatch.model_validate(spec))(text) is not None) is matched
 
 
 def test_regex_captures_are_numbered_and_named():
-    found = text_matches(TextMatch.model_validate({"regex": r"in (?P<city>\w+) on (\w+)"}), "rain in Paris on Monday")
+    found = text_matcher(TextMatch.model_validate({"regex": r"in (?P<city>\w+) on (\w+)"}))("rain in Paris on Monday")
     assert found == {"0": "in Paris on Monday", "1": "Paris", "2": "Monday", "city": "Paris"}
 
 
 def test_no_match_section_matches_everything():
-    assert evaluate(None, HELLO, ctx()) == {}
+    assert compile_match(None)(HELLO, ctx()) == {}
 
 
 def test_user_matches_the_last_user_message():
@@ -151,7 +151,7 @@ def test_captures_come_through_all_and_any():
 
 
 def test_a_group_that_takes_no_part_captures_the_empty_string():
-    found = text_matches(TextMatch.model_validate({"regex": r"^(a)?(?P<rest>b+)(c)?$"}), "bb")
+    found = text_matcher(TextMatch.model_validate({"regex": r"^(a)?(?P<rest>b+)(c)?$"}))("bb")
     assert found == {"0": "bb", "1": "", "2": "bb", "3": "", "rest": "bb"}
 
 

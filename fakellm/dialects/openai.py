@@ -28,12 +28,11 @@ NULL_TAIL = ',"logprobs":null,"finish_reason":null}'
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-_encode_string: Any = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 
 
 def dumps(value: Any) -> str:
     """Compact JSON, UTF-8 left as is. A string (every streamed token) goes straight to the C encoder."""
-    return _encode_string(value) if type(value) is str else _ENCODER.encode(value)
+    return json.encoder.encode_basestring(value) if type(value) is str else _ENCODER.encode(value)
 
 
 def compact_sorted(value: Any) -> str:
