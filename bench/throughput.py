@@ -112,7 +112,7 @@ def main() -> int:
         work = Path(tmp)
         json_script = lua_script(work, REQUEST)
         sse_script = lua_script(work, {**REQUEST, "stream": True})
-        with uvicorn_process(["--factory", "fakellm.app:create_app"], {}) as fake:
+        with uvicorn_process(["--factory", "fakellm.server.app:create_app"], {}) as fake:
             # The bare app serves exactly the bytes fakellm sends for these requests.
             (work / "reply.json").write_bytes(httpx.post(fake + "/v1/chat/completions", json=REQUEST).content)
             sse = httpx.post(fake + "/v1/chat/completions", json={**REQUEST, "stream": True}).content

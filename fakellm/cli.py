@@ -76,8 +76,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 def serve(config: ServerConfig) -> int:
     import uvicorn
 
-    from fakellm.app import FakeLLMApp
-    from fakellm.urls import banner
+    from fakellm.server.app import FakeLLMApp
+    from fakellm.server.urls import banner
 
     try:
         app = FakeLLMApp(config)
@@ -110,7 +110,7 @@ def _scenario_tool_parsers(commands: argparse._SubParsersAction[argparse.Argumen
 
 
 def validate(paths: list[Path]) -> int:
-    from fakellm.validate import check_paths
+    from fakellm.scenarios.validate import check_paths
 
     report = check_paths(paths)
     for diagnostic in report.diagnostics:
@@ -127,7 +127,7 @@ def validate(paths: list[Path]) -> int:
 def schema() -> int:
     import json
 
-    from fakellm.scenario import json_schema
+    from fakellm.scenarios.format import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return 0
@@ -150,7 +150,7 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def check(args: argparse.Namespace) -> int:
-    from fakellm.check import DEFAULT_MODEL, run_check
+    from fakellm.check.run import DEFAULT_MODEL, run_check
 
     if not args.url.startswith(("http://", "https://")):
         print(f"fakellm check: URL must start with http:// or https://, got {args.url!r}", file=sys.stderr)

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fakellm.body import DEFAULT_MAX_BODY
 from fakellm.journal import DEFAULT_JOURNAL_SIZE
+from fakellm.server.body import DEFAULT_MAX_BODY
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from fakellm.app import FakeLLMApp
 from fakellm.config import ServerConfig
-from fakellm.server_thread import ServerThread
+from fakellm.server.app import FakeLLMApp
+from fakellm.testing.server_thread import ServerThread
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from fakellm.dialects.azure import AzureDialect
 from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
 from fakellm.dialects.gemini import GeminiDialect
-from fakellm.dialects.gemini_openai import GeminiOpenAIDialect
+from fakellm.dialects.gemini.openai_compat import GeminiOpenAIDialect
 from fakellm.dialects.groq import GroqDialect
 from fakellm.dialects.openai import OpenAIDialect
 

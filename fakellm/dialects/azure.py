@@ -19,12 +19,12 @@ from typing import Any, ClassVar
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, compact_sorted, dumps
-from fakellm.dialects.openai_request import parse_chat_body
+from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
+from fakellm.faults.ratelimit import RateLimitStatus
+from fakellm.frames import Frame, StreamPlan
 from fakellm.ids import random_token
-from fakellm.neutral import ChatRequest, Reply
-from fakellm.ratelimit import RateLimitStatus
-from fakellm.stream import Frame, StreamPlan
+from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
 DEFAULT_API_VERSION = "2024-10-21"

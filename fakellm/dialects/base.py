@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
-from fakellm.neutral import ChatRequest, Reply
-from fakellm.ratelimit import RateLimitStatus, format_reset
-from fakellm.stream import StreamPlan
+from fakellm.faults.ratelimit import RateLimitStatus, format_reset
+from fakellm.frames import StreamPlan
+from fakellm.model import ChatRequest, Reply
 
 
 @dataclass(frozen=True, slots=True)

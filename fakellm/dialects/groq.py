@@ -22,12 +22,12 @@ from fakellm.dialects.openai import (
     tool_call_object,
     try_again_in,
 )
-from fakellm.dialects.openai_request import invalid_value, optional_bool, parse_chat_body
+from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body
 from fakellm.errors import ApiError, ErrorKind, bad_request
+from fakellm.frames import Frame, StreamPlan
 from fakellm.ids import lower_id, new_id, random_token
-from fakellm.neutral import ChatRequest, Reply, Usage
-from fakellm.pieces import interleave, reply_pieces, reply_usage
-from fakellm.stream import Frame, StreamPlan
+from fakellm.model import ChatRequest, Reply, Usage
+from fakellm.tokens import interleave, reply_pieces, reply_usage
 
 REASONING_FORMATS = ("hidden", "raw", "parsed")
 REASONING_EFFORTS = ("none", "default", "low", "medium", "high")

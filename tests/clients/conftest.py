@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from dialect_support import FixedScenario, fixed_scenarios, start_server
 
-from fakellm.server_thread import ServerThread
+from fakellm.testing.server_thread import ServerThread
+from tests.support.dialect_support import FixedScenario, fixed_scenarios, start_server
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import json
 
 import openai
 import pytest
-from dialect_support import ANSWER, TOOL_CALL, start_server
 
-from fakellm.server_thread import ServerThread
+from fakellm.testing.server_thread import ServerThread
+from tests.support.dialect_support import ANSWER, TOOL_CALL, start_server
 
 API_VERSION = "2024-10-21"
 MESSAGES: list[dict[str, str]] = [{"role": "user", "content": "Repeat with me: blue sky"}]

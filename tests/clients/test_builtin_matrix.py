@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from fakellm.app import FakeLLMApp
 from fakellm.config import ServerConfig
-from fakellm.server_thread import ServerThread
+from fakellm.server.app import FakeLLMApp
+from fakellm.testing.server_thread import ServerThread
 
 BUILTINS = ["echo", "lorem", "script", "tools", "reasoning", "slow", "flaky", "rate-limited",
             "midstream-error", "disconnect", "stall", "malformed"]  # fmt: skip

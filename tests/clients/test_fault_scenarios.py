@@ -11,10 +11,10 @@ import httpx2
 import openai
 import pytest
 
-from fakellm.app import FakeLLMApp
 from fakellm.config import ServerConfig
-from fakellm.server_thread import ServerThread
-from tests.faultkit import STREAM_TIMEOUTS
+from fakellm.server.app import FakeLLMApp
+from fakellm.testing.server_thread import ServerThread
+from tests.support.faultkit import STREAM_TIMEOUTS
 
 MESSAGES: Any = [{"role": "user", "content": "hello"}]
 

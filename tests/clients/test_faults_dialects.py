@@ -9,8 +9,8 @@ import httpx
 import openai
 import pytest
 
-from fakellm.server_thread import ServerThread
-from tests.faultkit import reset_faults, serve_faults
+from fakellm.testing.server_thread import ServerThread
+from tests.support.faultkit import reset_faults, serve_faults
 
 pytest.importorskip("fakellm.dialects.gemini", reason="needs the Azure, Gemini and Groq dialects")
 groq = pytest.importorskip("groq")

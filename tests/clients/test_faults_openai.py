@@ -10,8 +10,8 @@ import httpx2
 import openai
 import pytest
 
-from fakellm.server_thread import ServerThread
-from tests.faultkit import STREAM_TIMEOUTS, reset_faults, serve_faults
+from fakellm.testing.server_thread import ServerThread
+from tests.support.faultkit import STREAM_TIMEOUTS, reset_faults, serve_faults
 
 SCENARIOS: dict[str, dict[str, Any]] = {
     "limited": {"rate_limit": {"requests_per_minute": 60, "per": "global"}},

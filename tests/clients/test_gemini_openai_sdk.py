@@ -8,9 +8,9 @@ from typing import Any
 
 import openai
 import pytest
-from dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, fixed_scenarios, start_server
 
-from fakellm.server_thread import ServerThread
+from fakellm.testing.server_thread import ServerThread
+from tests.support.dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, fixed_scenarios, start_server
 
 MODEL = "gemini-2.5-flash"
 MESSAGES: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky"}]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, start_server
 from google import genai
 from google.genai import errors, types
 
-from fakellm.app import FakeLLMApp
 from fakellm.dialects.gemini import GeminiDialect
 from fakellm.errors import ApiError
-from fakellm.neutral import ChatRequest, Reply
-from fakellm.router import Router
-from fakellm.server_thread import ServerThread
-from fakellm.stream import Frame, StreamPlan
+from fakellm.frames import Frame, StreamPlan
+from fakellm.model import ChatRequest, Reply
+from fakellm.server.app import FakeLLMApp
+from fakellm.server.router import Router
+from fakellm.testing.server_thread import ServerThread
+from tests.support.dialect_support import ANSWER, REASONING, TOOL_CALL, FixedScenario, start_server
 
 MODEL = "gemini-2.5-flash"
 

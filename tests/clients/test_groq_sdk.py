@@ -7,9 +7,9 @@ from typing import Any
 
 import groq
 import pytest
-from dialect_support import ANSWER, REASONING, TOOL_CALL, start_server
 
-from fakellm.server_thread import ServerThread
+from fakellm.testing.server_thread import ServerThread
+from tests.support.dialect_support import ANSWER, REASONING, TOOL_CALL, start_server
 
 MESSAGES: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky"}]
 MODEL = "qwen/qwen3-32b"

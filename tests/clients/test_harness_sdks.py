@@ -12,7 +12,7 @@ from google import genai
 from google.genai import types
 
 from fakellm.dialects import all_dialects
-from fakellm.harness import FakeLLM
+from fakellm.testing.harness import FakeLLM
 
 LOADED = {d.name for d in all_dialects()}
 MESSAGES: list[dict[str, str]] = [{"role": "user", "content": "Repeat with me: blue sky"}]

@@ -7,7 +7,7 @@ import asyncio
 import openai
 import pytest
 
-from fakellm.server_thread import ServerThread
+from fakellm.testing.server_thread import ServerThread
 
 HELLO = [{"role": "user", "content": "Hello there, fake model"}]
 

@@ -15,9 +15,9 @@ import groq
 from google import genai
 from google.genai import types
 
-from fakellm.app import FakeLLMApp
 from fakellm.config import ServerConfig
-from fakellm.server_thread import ServerThread
+from fakellm.server.app import FakeLLMApp
+from fakellm.testing.server_thread import ServerThread
 
 AZURE_VERSION = "2024-10-21"
 WEATHER = {

@@ -11,9 +11,9 @@ import httpx
 import openai
 import pytest
 
-from fakellm.app import FakeLLMApp
 from fakellm.config import ServerConfig
-from fakellm.server_thread import ServerThread
+from fakellm.server.app import FakeLLMApp
+from fakellm.testing.server_thread import ServerThread
 
 FEATURES = r"""
 name: features

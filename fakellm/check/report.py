@@ -1,0 +1,108 @@
+"""What `fakellm check` reports: each check's PASS, WARN or FAIL with its reason, the timings, a verdict.
+
+Also the small readers of an OpenAI-shaped reply that every group of checks shares.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from fakellm.check.probe import Answer
+
+Status = Literal["PASS", "WARN", "FAIL"]
+
+
+@dataclass
+class Check:
+    name: str
+    status: Status
+    reason: str
+
+
+@dataclass
+class Report:
+    endpoint: str
+    model: str
+    checks: list[Check] = field(default_factory=list)
+    figures: dict[str, float | int | None] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(check.status != "FAIL" for check in self.checks)
+
+    def count(self, status: Status) -> int:
+        return sum(check.status == status for check in self.checks)
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "passed": self.passed}, indent=2)
+
+    def render(self) -> str:
+        width = max(len(check.name) for check in self.checks)
+        lines = [f"fakellm check: POST {self.endpoint} (model {self.model})", ""]
+        lines += [f"  {check.status}  {check.name:<{width}}  {check.reason}" for check in self.checks]
+        lines += ["", _render_figures(self.figures), self.verdict()]
+        return "\n".join(lines)
+
+    def verdict(self) -> str:
+        failed = [check.name for check in self.checks if check.status == "FAIL"]
+        warned = self.count("WARN")
+        if failed:
+            return f"verdict: FAIL: {len(failed)} of {len(self.checks)} checks failed ({', '.join(failed)})"
+        return f"verdict: PASS: {len(self.checks)} checks, {warned} warning(s)"
+
+
+def _render_figures(figures: dict[str, float | int | None]) -> str:
+    def ms(key: str) -> str:
+        value = figures.get(key)
+        return "-" if value is None else f"{value:.0f} ms"
+
+    return (
+        f"timing: first byte {ms('first_byte_ms')}, first content token {ms('first_token_ms')}, "
+        f"stream complete {ms('stream_ms')} ({figures.get('events', 0)} events)"
+    )
+
+
+def ok(name: str, reason: str) -> Check:
+    return Check(name, "PASS", reason)
+
+
+def warn(name: str, reason: str) -> Check:
+    return Check(name, "WARN", reason)
+
+
+def fail(name: str, reason: str) -> Check:
+    return Check(name, "FAIL", reason)
+
+
+def snippet(body: bytes, width: int = 100) -> str:
+    text = " ".join(body.decode("utf-8", errors="replace").split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def status_check(name: str, answer: Answer) -> Check:
+    if answer.failure:
+        return fail(name, f"expected 200, got no response: {answer.failure}")
+    if answer.status == 200:
+        return ok(name, "200")
+    hint = {401: " (wrong or missing key? pass --api-key)", 404: " (is URL the base URL? is --model known?)"}
+    return fail(name, f"expected 200, got {answer.status}{hint.get(answer.status, '')}: {snippet(answer.body)}")
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def cut(text: str, width: int = 50) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def choices_of(chunk: dict[str, Any]) -> list[dict[str, Any]]:
+    choices = chunk.get("choices")
+    return [c for c in choices if isinstance(c, dict)] if isinstance(choices, list) else []
+
+
+def delta_of(choice: dict[str, Any]) -> dict[str, Any]:
+    delta = choice.get("delta")
+    return delta if isinstance(delta, dict) else {}

@@ -1,0 +1,60 @@
+"""Deliberately broken stream framing, for testing how clients (and `fakellm check`) cope.
+
+Each breakage works on the bytes of one rendered frame, whatever the dialect's
+event separator (`\\n\\n` or `\\r\\n\\r\\n`); a wrong content type is a header.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fakellm.frames import StreamPlan, content_frame_index
+
+Breakage = Literal["truncated_json", "missing_data_prefix", "missing_blank_line", "wrong_content_type"]
+
+WRONG_CONTENT_TYPE = "text/plain; charset=utf-8"
+_SEPARATORS = (b"\r\n\r\n", b"\n\n", b"\r\r")
+_PREFIX = b"data: "
+
+
+def _split_separator(data: bytes) -> tuple[bytes, bytes]:
+    for separator in _SEPARATORS:
+        if data.endswith(separator):
+            return data[: -len(separator)], separator
+    return data, b""
+
+
+def truncate_json(data: bytes) -> bytes:
+    """The event with its JSON cut off half way (the separator stays, so the client parses it)."""
+    body, separator = _split_separator(data)
+    start = len(_PREFIX) if body.startswith(_PREFIX) else 0
+    cut = start + max(1, (len(body) - start) // 2)
+    return body[:cut] + separator
+
+
+def drop_data_prefix(data: bytes) -> bytes:
+    """The event without its `data: ` field name: a bare JSON line."""
+    return data[len(_PREFIX) :] if data.startswith(_PREFIX) else data
+
+
+def drop_blank_line(data: bytes) -> bytes:
+    """The event ended by a single line break, so it runs into the next one."""
+    body, separator = _split_separator(data)
+    return body + separator[: len(separator) // 2]
+
+
+def break_framing(plan: StreamPlan, breakage: Breakage, at: int) -> dict[str, str]:
+    """Break content frame `at` of the plan in place; returns headers to send instead of the usual."""
+    if breakage == "wrong_content_type":
+        return {"content-type": WRONG_CONTENT_TYPE}
+    index = content_frame_index(plan.frames, at)
+    if index is None:
+        return {}
+    frame = plan.frames[index]
+    if breakage == "truncated_json":
+        frame.data = truncate_json(frame.data)
+    elif breakage == "missing_data_prefix":
+        frame.data = drop_data_prefix(frame.data)
+    else:
+        frame.data = drop_blank_line(frame.data)
+    return {}

@@ -1,0 +1,129 @@
+"""A loaded scenario file answering requests: first matching rule wins, sequences advance, echo otherwise.
+
+Sequence positions are the only state. The server runs requests on one event
+loop thread, but the test harness may call `reset()` from another thread, so
+every read-and-advance of a position holds a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fakellm.context import RequestContext
+from fakellm.errors import ApiError
+from fakellm.model import ChatRequest
+from fakellm.scenarios import Outcome
+from fakellm.scenarios.format import ReplySpec, Rule, ScenarioFile, fault_part
+from fakellm.scenarios.generate import Generator, derive_seed
+from fakellm.scenarios.matching import compile_match
+from fakellm.scenarios.replies import ReplyEnv, build_reply
+
+SEED_HEADER = "x-fakellm-seed"
+_FALLBACK = ReplySpec.model_validate({"echo": True})
+
+
+def rule_label(rule: Rule, index: int) -> str:
+    """How the journal and error messages name a rule: its `name`, else `rule N` (1-based)."""
+    return rule.name or f"rule {index + 1}"
+
+
+def request_seed(ctx: RequestContext, configured: int | None) -> int | None:
+    header = ctx.header(SEED_HEADER)
+    if header is None or not header.strip():
+        return configured
+    try:
+        return int(header.strip())
+    except ValueError:
+        raise ApiError(
+            400, f"Invalid X-FakeLLM-Seed header {header!r}: expected an integer.", code="invalid_seed"
+        ) from None
+
+
+class FileScenario:
+    def __init__(self, spec: ScenarioFile, *, name: str | None = None, seed: int | None = None) -> None:
+        self.spec = spec
+        self.name = name or spec.name or "scenario"
+        self.description = spec.description
+        self.seed = seed if seed is not None else spec.defaults.seed
+        self.api_keys = spec.defaults.api_keys
+        self._faults = fault_part(spec.defaults)
+        self._rule_faults = [self._faults.merged(fault_part(r)) for r in spec.rules]
+        self._matchers = [compile_match(r.match) for r in spec.rules]
+        self._labels = [rule_label(r, i) for i, r in enumerate(spec.rules)]
+        self._positions = [0] * len(spec.rules)
+        self._lock = threading.Lock()
+
+    def model_ids(self) -> list[str]:
+        return [self.spec.defaults.model] if self.spec.defaults.model else []
+
+    def reset(self) -> None:
+        with self._lock:
+            self._positions = [0] * len(self.spec.rules)
+
+    def continue_from(self, earlier: FileScenario) -> None:
+        """Take over the sequence positions of `earlier`, whose rules are the first rules of this one."""
+        with earlier._lock:
+            positions = list(earlier._positions)
+        with self._lock:
+            self._positions[: len(positions)] = positions
+
+    def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
+        seed = request_seed(ctx, self.seed)
+        for index, matcher in enumerate(self._matchers):
+            captures = matcher(request, ctx)
+            if captures is None:
+                continue
+            rule = self.spec.rules[index]
+            step = self._next_step(index, rule)
+            if step is None:  # a used-up sequence with `exhausted: next_rule`
+                continue
+            label = self._labels[index]
+            spec = rule.reply if rule.reply is not None else (rule.replies or [])[step]
+            replies = [
+                build_reply(spec, self._env(request, ctx, captures, seed, label, step, choice))
+                for choice in range(request.n)
+            ]
+            return Outcome(replies, model=self.spec.defaults.model, rule=label, faults=self._rule_faults[index])
+        # No rule matched: echo, and say so (rule=None) so a strict test harness can flag it.
+        replies = [build_reply(_FALLBACK, self._env(request, ctx, {}, seed, "", 0, 0)) for _ in range(request.n)]
+        return Outcome(replies, model=self.spec.defaults.model, rule=None, faults=self._faults)
+
+    def _env(
+        self,
+        request: ChatRequest,
+        ctx: RequestContext,
+        captures: dict[str, str],
+        seed: int | None,
+        label: str,
+        step: int,
+        choice: int,
+    ) -> ReplyEnv:
+        # Mixing in what was asked makes different questions get different text under one seed.
+        mixed = None
+        if seed is not None:
+            mixed = derive_seed(seed, self.name, label, step, choice, request.turn, request.last_user_text)
+        return ReplyEnv(request, ctx, captures, Generator(mixed), scenario=self.name, rule=label)
+
+    def _next_step(self, index: int, rule: Rule) -> int | None:
+        """Which of the rule's replies answers now, advancing the sequence; None to fall through."""
+        if rule.replies is None:
+            return 0
+        size = len(rule.replies)
+        policy = rule.exhausted or "repeat_last"
+        with self._lock:
+            position = self._positions[index]
+            self._positions[index] = position + 1
+        if position < size:
+            return position
+        if policy == "cycle":
+            return position % size
+        if policy == "repeat_last":
+            return size - 1
+        if policy == "next_rule":
+            return None
+        raise ApiError(
+            400,
+            f"Scenario '{self.name}' {rule_label(rule, index)}: all {size} replies of its sequence are used up "
+            "(exhausted: error). Reset the scenario to start again.",
+            code="scenario_sequence_exhausted",
+        )

@@ -1,0 +1,73 @@
+"""The token-bucket limiter: budgets refill continuously, refusals cost nothing, resets are true."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakellm.faults.ratelimit import UNLIMITED_TOKENS, RateLimited, RateLimiter, TokenBucket, format_reset
+
+
+def test_format_reset_uses_openai_duration_style() -> None:
+    assert format_reset(0.12) == "120ms"
+    assert format_reset(6) == "6s"
+    assert format_reset(90.5) == "1m30.5s"
+
+
+def test_bucket_refills_at_capacity_per_minute() -> None:
+    bucket = TokenBucket(60, now=0.0)
+    bucket.take(60)
+    bucket.refill(10.0)
+    assert bucket.remaining == 10
+    assert bucket.reset_in() == pytest.approx(50.0)
+
+
+def test_reset_after_one_request_of_500_rpm_is_120ms() -> None:
+    status = RateLimiter().acquire(("s", "k"), 500, None, 10, now=0.0)
+    assert status.remaining_requests == 499
+    assert status.reset_requests_s == pytest.approx(0.12)
+    assert status.limit_tokens == UNLIMITED_TOKENS
+    assert status.remaining_tokens == UNLIMITED_TOKENS - 10
+
+
+def test_over_the_request_budget_raises_with_the_real_wait() -> None:
+    limiter = RateLimiter()
+    for _ in range(3):
+        limiter.acquire(("s", "k"), 3, None, 1, now=0.0)
+    with pytest.raises(RateLimited) as over:
+        limiter.acquire(("s", "k"), 3, None, 1, now=5.0)
+    assert over.value.limit_name == "requests"
+    assert over.value.limit == 3
+    assert over.value.retry_after == pytest.approx(15.0)  # one request back every 20 s; 5 s have passed
+    assert over.value.status.remaining_requests == 0
+
+
+def test_a_refused_request_costs_nothing_and_capacity_returns_on_time() -> None:
+    limiter = RateLimiter()
+    limiter.acquire(("s", "k"), 1, None, 1, now=0.0)
+    with pytest.raises(RateLimited):
+        limiter.acquire(("s", "k"), 1, None, 1, now=30.0)
+    assert limiter.acquire(("s", "k"), 1, None, 1, now=60.0).remaining_requests == 0
+
+
+def test_token_budget_counts_tokens_and_names_them() -> None:
+    limiter = RateLimiter()
+    limiter.acquire(("s", "k"), None, 100, 80, now=0.0)
+    with pytest.raises(RateLimited) as over:
+        limiter.acquire(("s", "k"), None, 100, 30, now=0.0)
+    assert (over.value.limit_name, over.value.used, over.value.requested) == ("tokens", 80, 30)
+    assert over.value.retry_after == pytest.approx(6.0)  # 10 tokens short at 100 tokens/min
+
+
+def test_budgets_are_separate_per_slot() -> None:
+    limiter = RateLimiter()
+    limiter.acquire(("s", "alice"), 1, None, 1, now=0.0)
+    assert limiter.acquire(("s", "bob"), 1, None, 1, now=0.0).remaining_requests == 0
+    with pytest.raises(RateLimited):
+        limiter.acquire(("s", "alice"), 1, None, 1, now=0.0)
+
+
+def test_reset_forgets_every_budget() -> None:
+    limiter = RateLimiter()
+    limiter.acquire(("s", "k"), 1, None, 1, now=0.0)
+    limiter.reset()
+    assert limiter.acquire(("s", "k"), 1, None, 1, now=0.0).remaining_requests == 0

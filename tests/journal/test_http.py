@@ -1,0 +1,96 @@
+"""The journal over HTTP: listing with filters and paging, one entry, clearing, and the key guard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from fakellm.testing.harness import FakeLLM
+
+
+def _chat(llm: FakeLLM, text: str, scenario: str | None = None, key: str = "k") -> httpx.Response:
+    url = f"{llm.base_urls(scenario)['openai']}/chat/completions"
+    body = {"model": "m", "messages": [{"role": "user", "content": text}]}
+    return httpx.post(url, json=body, headers={"authorization": f"Bearer {key}"})
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeLLM]:
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture
+def journal_url(llm: FakeLLM) -> str:
+    llm.reset()
+    return f"{llm.url}/_fakellm/requests"
+
+
+def test_list_returns_entries_oldest_first_with_the_parsed_request(llm, journal_url):
+    _chat(llm, "first")
+    _chat(llm, "second")
+    page = httpx.get(journal_url).json()
+    assert page["total"] == 2
+    assert [e["request"]["messages"][-1]["text"] for e in page["data"]] == ["first", "second"]
+    assert page["data"][0]["ended"] == "completed"
+
+
+def test_list_filters_by_status_and_scenario(llm, journal_url):
+    _chat(llm, "ok")
+    _chat(llm, "missing", scenario="nope")
+    assert [e["status"] for e in httpx.get(journal_url, params={"status": 404}).json()["data"]] == [404]
+    assert httpx.get(journal_url, params={"scenario": "echo"}).json()["total"] == 1
+    assert httpx.get(journal_url, params={"dialect": "gemini"}).json()["total"] == 0
+
+
+def test_list_pages_with_offset_and_limit(llm, journal_url):
+    for i in range(5):
+        _chat(llm, f"m{i}")
+    page = httpx.get(journal_url, params={"offset": 1, "limit": 2}).json()
+    assert [e["text"] for e in page["data"]] == ["m1", "m2"]
+    assert page["has_more"] is True
+    newest = httpx.get(journal_url, params={"order": "desc", "limit": 1}).json()
+    assert newest["data"][0]["text"] == "m4"
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"limit": "zero"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"status": "x"}, "status"),
+        ({"ended": "later"}, "ended"),
+    ],
+)
+def test_bad_query_is_a_400_that_names_the_parameter(journal_url, params, named):
+    response = httpx.get(journal_url, params=params)
+    assert response.status_code == 400
+    assert f"'{named}'" in response.json()["error"]["message"]
+
+
+def test_one_entry_by_id_and_a_404_for_unknown_ids(llm, journal_url):
+    _chat(llm, "hello")
+    entry_id = llm.requests.last.id
+    assert httpx.get(f"{journal_url}/{entry_id}").json()["text"] == "hello"
+    assert httpx.get(f"{journal_url}/999999").status_code == 404
+
+
+def test_delete_empties_the_journal(llm, journal_url):
+    _chat(llm, "x")
+    assert httpx.delete(journal_url).json() == {"deleted": 1}
+    assert httpx.get(journal_url).json()["total"] == 0
+
+
+def test_journal_needs_the_key_when_the_server_has_one():
+    with FakeLLM(api_key="sk-secret-key-123") as llm:
+        url = f"{llm.url}/_fakellm/requests"
+        _chat(llm, "hi", key="sk-secret-key-123")
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert httpx.delete(url).status_code == 401
+        allowed = httpx.get(url, headers={"authorization": "Bearer sk-secret-key-123"})
+        assert allowed.status_code == 200
+        assert allowed.json()["total"] == 1
+        assert "sk-secret-key-123" not in allowed.text
