@@ -10,8 +10,13 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fakellm.ids import IdSource
+
 if TYPE_CHECKING:
     from fakellm.dialects.base import Dialect
+
+
+_UNSEEDED = IdSource()
 
 
 @dataclass(slots=True)
@@ -28,6 +33,7 @@ class RequestContext:
     route_path: str = ""  # the path routed on: without `/s/{scenario}` and a trailing slash
     started: float = field(default_factory=time.monotonic)
     wall_time: float = field(default_factory=time.time)
+    ids: IdSource = field(default_factory=lambda: _UNSEEDED)  # the app's own id source
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

@@ -23,7 +23,6 @@ from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
-from fakellm.ids import random_token
 from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
@@ -112,7 +111,7 @@ class AzureDialect(OpenAIDialect):
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        request_id = _uuid()
+        request_id = ctx.ids.uuid()
         headers = {"apim-request-id": request_id, "x-request-id": request_id, "x-ms-region": "East US 2"}
         deployment = ctx.path_params.get("deployment")
         if deployment:
@@ -125,8 +124,8 @@ class AzureDialect(OpenAIDialect):
 
     # --- bodies --------------------------------------------------------------------------------
 
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
-        body = json.loads(super().render_reply(request, replies, versioned_model(model)))
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
+        body = json.loads(super().render_reply(request, replies, versioned_model(model), ctx))
         for choice in body["choices"]:
             choice["content_filter_results"] = CONTENT_FILTER
             choice["message"].pop("annotations", None)
@@ -134,8 +133,8 @@ class AzureDialect(OpenAIDialect):
         body["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": PROMPT_FILTER}]
         return compact_sorted(body).encode()
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
-        plan = super().render_stream(request, replies, versioned_model(model))
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
+        plan = super().render_stream(request, replies, versioned_model(model), ctx)
         frames = [Frame(PROMPT_FILTER_CHUNK)]
         for frame in plan.frames:
             chunk = json.loads(frame.data[len(b"data: ") :])
@@ -197,12 +196,7 @@ class AzureDialect(OpenAIDialect):
         body = dumps(wrapped) if error.status == 400 else compact_sorted(wrapped)
         return ErrorResponse(error.status, headers, body.encode())
 
-    def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
+    def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         if error.kind is ErrorKind.RATE_LIMIT:
             error.details.setdefault("api_version", request.extras.get("api_version", DEFAULT_API_VERSION))
         return f"data: {compact_sorted({'error': self.error_object(error)})}\n\n".encode()
-
-
-def _uuid() -> str:
-    hexes = random_token(32, "0123456789abcdef")
-    return f"{hexes[:8]}-{hexes[8:12]}-{hexes[12:16]}-{hexes[16:20]}-{hexes[20:]}"

@@ -60,11 +60,11 @@ class Dialect(ABC):
         """Turn the decoded JSON body into the neutral request; raise `ApiError` (400) on bad input."""
 
     @abstractmethod
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         """The complete non-streaming response body."""
 
     @abstractmethod
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         """The streaming response, framed, with its terminator."""
 
     @abstractmethod
@@ -72,11 +72,11 @@ class Dialect(ABC):
         """An error before the response started, in the provider's shape (it may change the status)."""
 
     @abstractmethod
-    def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
+    def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         """An error frame inside an already started stream."""
 
     @abstractmethod
-    def render_models(self, model_ids: list[str]) -> bytes:
+    def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         """The body of the provider's list-models route."""
 
     @abstractmethod

@@ -25,7 +25,7 @@ from fakellm.dialects.openai import (
 from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body
 from fakellm.errors import ApiError, ErrorKind, bad_request
 from fakellm.frames import Frame, StreamPlan
-from fakellm.ids import lower_id, new_id, random_token
+from fakellm.ids import DIGITS, IdSource
 from fakellm.model import ChatRequest, Reply, Usage
 from fakellm.tokens import interleave, reply_pieces, reply_usage
 
@@ -118,7 +118,7 @@ class GroqDialect(OpenAIDialect):
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        return {"x-request-id": lower_id("req_"), "x-groq-region": "us-west-1"}
+        return {"x-request-id": ctx.ids.lower("req_"), "x-groq-region": "us-west-1"}
 
     # --- bodies --------------------------------------------------------------------------------
 
@@ -133,10 +133,10 @@ class GroqDialect(OpenAIDialect):
             message["tool_calls"] = [tool_call_object(c) for c in shown.tool_calls]
         return message
 
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         fmt = reasoning_format(request)
         body = {
-            "id": new_id("chatcmpl-"),
+            "id": ctx.ids.new("chatcmpl-"),
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
@@ -152,24 +152,24 @@ class GroqDialect(OpenAIDialect):
             "usage": groq_usage(reply_usage(request, replies)),
             "usage_breakdown": None,
             "system_fingerprint": FINGERPRINT,
-            "x_groq": {"id": lower_id("req_"), "seed": _seed()},
+            "x_groq": {"id": ctx.ids.lower("req_"), "seed": _seed(ctx.ids)},
             "service_tier": "on_demand",
         }
         return dumps(body).encode()
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         fmt = reasoning_format(request)
         shown = [shown_reply(r, fmt) for r in replies]
         head = (
-            f'data: {{"id":"{new_id("chatcmpl-", 36)}","object":"chat.completion.chunk",'
+            f'data: {{"id":"{ctx.ids.new("chatcmpl-", 36)}","object":"chat.completion.chunk",'
             f'"created":{int(time.time())},"model":{dumps(model)},"system_fingerprint":"{FINGERPRINT}","choices":['
         )
-        request_id = lower_id("req_")
+        request_id = ctx.ids.lower("req_")
         tail = NULL_TAIL
         frames: list[Frame] = []
         for i, _ in enumerate(shown):
             role = f'{{"index":{i},"delta":{{"role":"assistant","content":""}}{tail}'
-            x_groq = f',"x_groq":{{"id":"{request_id}","seed":{_seed()}}}' if i == 0 else ""
+            x_groq = f',"x_groq":{{"id":"{request_id}","seed":{_seed(ctx.ids)}}}' if i == 0 else ""
             frames.append(Frame(f"{head}{role}]{x_groq}}}\n\n".encode()))
         pieces = interleave([reply_pieces(r, i, whole_tool_calls=True) for i, r in enumerate(shown)])
         for piece in pieces:
@@ -238,5 +238,5 @@ class GroqDialect(OpenAIDialect):
         return super().error_type(error)
 
 
-def _seed() -> int:
-    return int(random_token(9, "0123456789")) + 1
+def _seed(ids: IdSource) -> int:
+    return int(ids.token(9, DIGITS)) + 1

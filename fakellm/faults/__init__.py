@@ -25,7 +25,6 @@ from fakellm.model import ChatRequest
 from fakellm.tokens import reply_usage
 
 if TYPE_CHECKING:
-    from fakellm.dialects.base import Dialect
     from fakellm.scenarios import Outcome
 
 StreamEnd = Literal["complete", "drop", "stall"]
@@ -258,11 +257,11 @@ class FaultStage:
             rng = self._rng(ctx.scenario, "latency", latency.seed)
             delivery.offsets = stream_offsets(plan.frames, latency, rng)
         if spec.stream is not None:
-            self._stream_faults(spec.stream, plan, request, ctx.dialect, delivery)
+            self._stream_faults(spec.stream, plan, request, ctx, delivery)
         return delivery
 
     def _stream_faults(
-        self, spec: StreamFaultSpec, plan: StreamPlan, request: ChatRequest, dialect: Dialect, delivery: Delivery
+        self, spec: StreamFaultSpec, plan: StreamPlan, request: ChatRequest, ctx: RequestContext, delivery: Delivery
     ) -> None:
         faults: list[str] = []
         frames = plan.frames
@@ -293,7 +292,7 @@ class FaultStage:
             del frames[keep:]
             if ending == "midstream_error":
                 error = ApiError(spec.error_status, spec.error_message, injected=True)
-                frames.append(Frame(dialect.render_stream_error(error, request)))
+                frames.append(Frame(ctx.dialect.render_stream_error(error, request, ctx)))
                 if delivery.offsets is not None and next_due is not None:
                     delivery.offsets.append(next_due)
             elif ending == "disconnect":

@@ -14,7 +14,6 @@ from typing import Any
 
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
-from fakellm.ids import new_id
 from fakellm.model import ChatRequest, Reply, ToolCall, Usage
 from fakellm.scenarios.format import ReplySpec, ToolCallSpec
 from fakellm.scenarios.generate import Generator
@@ -138,7 +137,7 @@ def _tool_call(spec: ToolCallSpec, env: ReplyEnv) -> ToolCall:
     else:
         schema = next((t.parameters for t in tools if t.name == name), {})
         arguments = json.dumps(env.generator.arguments(schema), ensure_ascii=False, separators=(",", ":"))
-    call_id = spec.id or (env.generator.call_id() if env.generator.seeded else new_id("call_", 24))
+    call_id = spec.id or (env.generator.call_id() if env.generator.seeded else env.ctx.ids.new("call_", 24))
     return ToolCall(id=call_id, name=name, arguments=arguments)
 
 

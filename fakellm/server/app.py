@@ -11,7 +11,7 @@ from fakellm.dialects import all_dialects
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
 from fakellm.faults.spec import FaultSpec
-from fakellm.ids import seed_ids
+from fakellm.ids import IdSource
 from fakellm.journal import Journal
 from fakellm.scenarios import EchoScenario, Scenario
 from fakellm.scenarios.file_scenario import FileScenario
@@ -60,8 +60,6 @@ def default_faults(config: ServerConfig) -> FaultSpec | None:
 class FakeLLMApp:
     def __init__(self, config: ServerConfig | None = None, library: ScenarioLibrary | None = None) -> None:
         self.config = config or ServerConfig()
-        if self.config.seed is not None:  # unseeded apps leave another app's seeded ids alone
-            seed_ids(self.config.seed)
         self.library = library or build_library(self.config)
         self.journal = Journal(self.config.journal_size)
         self.pipeline = Pipeline(
@@ -71,7 +69,8 @@ class FakeLLMApp:
             journal=self.journal,
             max_body=self.config.max_body,
         )
-        self.router = Router(all_dialects())
+        self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
+        self.router = Router(all_dialects(), self.ids)
         self.admin = admin_app(self.library, self.journal, self.pipeline.auth)
         silence_deliberate_drops()
 

@@ -119,7 +119,7 @@ class Pipeline:
         headers = ctx.dialect.response_headers(ctx)
         headers["content-type"] = ctx.dialect.json_media_type
         entry.status = 200
-        await send_body(send, 200, headers, ctx.dialect.render_models(self.library.model_ids()))
+        await send_body(send, 200, headers, ctx.dialect.render_models(self.library.model_ids(), ctx))
         entry.ended = "completed"
 
     async def _reply(
@@ -133,7 +133,7 @@ class Pipeline:
         send: Send,
     ) -> None:
         model = outcome.model or request.model
-        body = ctx.dialect.render_reply(request, outcome.replies, model)
+        body = ctx.dialect.render_reply(request, outcome.replies, model, ctx)
         delivery = self.faults.deliver(settings, None, request, ctx, outcome)
         if delivery.delay > 0:
             await asyncio.sleep(max(0.0, ctx.started + delivery.delay - time.monotonic()))
@@ -156,7 +156,7 @@ class Pipeline:
         send: Send,
     ) -> None:
         model = outcome.model or request.model
-        plan = ctx.dialect.render_stream(request, outcome.replies, model)
+        plan = ctx.dialect.render_stream(request, outcome.replies, model, ctx)
         delivery = self.faults.deliver(settings, plan, request, ctx, outcome)
         headers.update(plan.headers)
         headers.update(delivery.headers)

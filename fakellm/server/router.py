@@ -14,6 +14,7 @@ from starlette.types import Scope
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import Dialect, RouteSpec
+from fakellm.ids import IdSource
 
 SCENARIO_PREFIX = "/s/"
 
@@ -33,8 +34,9 @@ class RouteMiss:
 
 
 class Router:
-    def __init__(self, dialects: list[Dialect]) -> None:
+    def __init__(self, dialects: list[Dialect], ids: IdSource | None = None) -> None:
         self.dialects = dialects
+        self.ids = ids if ids is not None else IdSource()
         self._exact: dict[str, _Candidates] = {}
         self._patterns: list[tuple[re.Pattern[str], Dialect, RouteSpec]] = []
         for dialect in dialects:
@@ -86,11 +88,13 @@ class Router:
                     allowed.append(spec.method)
         if not candidates:
             dialect = self._error_dialect(path)
-            ctx = RequestContext(dialect, method, raw_path, "", headers, query, {}, scenario, route_path=path)
+            ctx = RequestContext(
+                dialect, method, raw_path, "", headers, query, {}, scenario, route_path=path, ids=self.ids
+            )
             return RouteMiss(dialect, ctx, allowed)
         dialect, spec, params = candidates[0]
         ctx = RequestContext(
-            dialect, method, raw_path, spec.operation, headers, query, params, scenario, route_path=path
+            dialect, method, raw_path, spec.operation, headers, query, params, scenario, route_path=path, ids=self.ids
         )
         if len(candidates) == 1:
             return ctx

@@ -6,6 +6,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
+from fakellm.context import RequestContext
 from fakellm.dialects.gemini import GeminiDialect
 from fakellm.errors import ApiError
 from fakellm.frames import Frame, StreamPlan
@@ -153,9 +154,9 @@ def test_wrong_key_is_a_400_api_key_invalid() -> None:
 class _MidstreamErrorGemini(GeminiDialect):
     """Appends an error frame after the first content frame, as the fault stage will."""
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
-        plan = super().render_stream(request, replies, model)
-        plan.frames[1:] = [Frame(self.render_stream_error(ApiError(503), request))]
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
+        plan = super().render_stream(request, replies, model, ctx)
+        plan.frames[1:] = [Frame(self.render_stream_error(ApiError(503), request, ctx))]
         return plan
 
 

@@ -14,6 +14,7 @@ from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.model import ChatRequest, Message, TextPart
 from fakellm.server.router import Router
 from fakellm.testing.server_thread import ServerThread
+from tests.support.contexts import context_for
 from tests.support.dialect_support import BAD_CHAT_BODIES, SMALL_BODY_LIMIT, start_server
 from tests.support.dialect_support import sse_payloads as events
 
@@ -99,7 +100,7 @@ def test_unknown_route_under_deployments_is_resource_not_found(server: ServerThr
     assert response.content == RESOURCE_NOT_FOUND
 
 
-def context_for(query: dict[str, str]) -> object:
+def routed_context(query: dict[str, str]) -> object:
     scope = {
         "type": "http",
         "method": "POST",
@@ -112,7 +113,7 @@ def context_for(query: dict[str, str]) -> object:
 
 def test_rate_limit_429_uses_azures_wording_and_string_code() -> None:
     error = ApiError(429, code="rate_limit_exceeded", retry_after=6, details={"limit_name": "tokens", "limit": 10})
-    response = AzureDialect().render_error(error, context_for({"api-version": "2024-08-01-preview"}))  # type: ignore[arg-type]
+    response = AzureDialect().render_error(error, routed_context({"api-version": "2024-08-01-preview"}))  # type: ignore[arg-type]
     body = json.loads(response.body)
     assert response.status == 429
     assert body == {
@@ -128,7 +129,7 @@ def test_rate_limit_429_uses_azures_wording_and_string_code() -> None:
 
 @pytest.mark.parametrize("code", ["invalid_api_key", "missing_api_key"])
 def test_auth_errors_are_401_with_string_code_401(code: str) -> None:
-    response = AzureDialect().render_error(ApiError(401, code=code), context_for({"api-version": "x"}))  # type: ignore[arg-type]
+    response = AzureDialect().render_error(ApiError(401, code=code), routed_context({"api-version": "x"}))  # type: ignore[arg-type]
     assert response.status == 401
     error = json.loads(response.body)["error"]
     assert error["code"] == "401"
@@ -137,7 +138,7 @@ def test_auth_errors_are_401_with_string_code_401(code: str) -> None:
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 408, 409, 413, 429, 500, 502, 503, 504, 529])
 def test_every_status_has_stock_wording(status: int) -> None:
-    response = AzureDialect().render_error(ApiError(status), context_for({"api-version": "x"}))  # type: ignore[arg-type]
+    response = AzureDialect().render_error(ApiError(status), routed_context({"api-version": "x"}))  # type: ignore[arg-type]
     error = json.loads(response.body)["error"]
     assert response.status == status
     assert isinstance(error["code"], str)
@@ -152,6 +153,6 @@ def test_rate_limit_headers_have_no_reset_durations() -> None:
 
 def test_stream_error_frame_is_an_sse_data_event_with_an_error_object() -> None:
     request = ChatRequest("azure", "gpt-4o", [Message("user", [TextPart("hi")])])
-    frame = AzureDialect().render_stream_error(ApiError(500), request)
+    frame = AzureDialect().render_stream_error(ApiError(500), request, context_for(AzureDialect()))
     assert frame.startswith(b'data: {"error":{"code":"500","message":')
     assert frame.endswith(b"}}\n\n")

@@ -12,9 +12,11 @@ from fakellm.dialects.gemini import GeminiDialect
 from fakellm.dialects.gemini.request import parse_generate_body
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
+from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, Message, TextPart
 from fakellm.server.router import Router
 from fakellm.testing.server_thread import ServerThread
+from tests.support.contexts import context_for
 from tests.support.dialect_support import SMALL_BODY_LIMIT, start_server
 
 MODEL_PATH = "/v1beta/models/gemini-2.5-flash"
@@ -132,7 +134,7 @@ def test_bad_input_gets_googles_error_shape(server: ServerThread, case: str) -> 
 
 def test_part_with_no_known_field_names_the_oneof() -> None:
     with pytest.raises(ApiError) as caught:
-        parse_generate_body({"contents": [{"parts": [{"colour": "red"}]}]}, "m", stream=False)
+        parse_generate_body({"contents": [{"parts": [{"colour": "red"}]}]}, "m", stream=False, ids=IdSource())
     assert caught.value.message == (
         "* GenerateContentRequest.contents[0].parts[0].data: required oneof field 'data' must have one "
         "initialized field\n"
@@ -199,9 +201,9 @@ def test_no_rate_limit_headers() -> None:
 
 def test_stream_error_frames_for_sse_and_array() -> None:
     request = ChatRequest("gemini", "m", [Message("user", [TextPart("hi")])], stream=True, extras={"alt": "sse"})
-    sse = GeminiDialect().render_stream_error(ApiError(503), request)
+    sse = GeminiDialect().render_stream_error(ApiError(503), request, context_for(GeminiDialect()))
     assert sse.startswith(b'data: {"error": {"code": 503,')
     assert sse.endswith(b"}}\r\n\r\n")
     request.extras["alt"] = "json"
-    array = GeminiDialect().render_stream_error(ApiError(503), request)
+    array = GeminiDialect().render_stream_error(ApiError(503), request, context_for(GeminiDialect()))
     assert json.loads(b"[{}" + array + b"\n]")[1]["error"]["status"] == "UNAVAILABLE"

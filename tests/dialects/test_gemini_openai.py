@@ -12,6 +12,7 @@ from fakellm.dialects.gemini.openai_compat import GeminiOpenAIDialect
 from fakellm.errors import ApiError
 from fakellm.model import ChatRequest, Message, TextPart
 from fakellm.testing.server_thread import ServerThread
+from tests.support.contexts import context_for
 from tests.support.dialect_support import BAD_CHAT_BODIES, SMALL_BODY_LIMIT, start_server
 
 CHAT = "/v1beta/openai/chat/completions"
@@ -66,6 +67,6 @@ def test_wrong_method_and_unknown_route(server: ServerThread) -> None:
 
 def test_stream_error_frame_has_an_int_code() -> None:
     request = ChatRequest("gemini_openai", "m", [Message("user", [TextPart("hi")])], stream=True)
-    frame = GeminiOpenAIDialect().render_stream_error(ApiError(503), request)
+    frame = GeminiOpenAIDialect().render_stream_error(ApiError(503), request, context_for(GeminiOpenAIDialect()))
     assert json.loads(frame[len(b"data: ") :])["error"]["code"] == 503
     assert frame.endswith(b"\n\n")

@@ -14,6 +14,7 @@ from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.model import ChatRequest, Message, TextPart
 from fakellm.server.router import Router
 from fakellm.testing.server_thread import ServerThread
+from tests.support.contexts import context_for
 from tests.support.dialect_support import BAD_CHAT_BODIES, SMALL_BODY_LIMIT, start_server
 from tests.support.dialect_support import sse_payloads as events
 
@@ -138,5 +139,5 @@ def test_rate_limit_headers_use_openais_names() -> None:
 
 def test_stream_error_frame() -> None:
     request = ChatRequest("groq", "m", [Message("user", [TextPart("hi")])])
-    frame = GroqDialect().render_stream_error(ApiError(503), request)
+    frame = GroqDialect().render_stream_error(ApiError(503), request, context_for(GroqDialect()))
     assert frame == b'data: {"error":{"message":"Service Unavailable","type":"server_error"}}\n\n'

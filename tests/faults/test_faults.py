@@ -14,6 +14,7 @@ from fakellm.faults import MAX_STALL_S, Delivery, FaultStage, request_overrides,
 from fakellm.faults.spec import ErrorSpec, FaultSpec
 from fakellm.model import ChatRequest, Message, Reply, TextPart
 from fakellm.scenarios import Outcome
+from tests.support.contexts import context_for
 from tests.support.faultkit import reset_faults, serve_faults
 
 DIALECT = OpenAIDialect()
@@ -204,7 +205,7 @@ def test_token_limit_counts_prompt_and_completion_tokens() -> None:
 
 
 def plan_for(faults: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[Any, Any]:
-    plan = DIALECT.render_stream(request(), [Reply(text=TEXT)], "gpt-test")
+    plan = DIALECT.render_stream(request(), [Reply(text=TEXT)], "gpt-test", context_for(DIALECT))
     delivery = delivered(FaultStage(), plan, request(), context(headers), outcome(faults))
     return plan, delivery
 

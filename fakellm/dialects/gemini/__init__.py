@@ -19,7 +19,6 @@ from fakellm.dialects.gemini.request import parse_generate_body
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
-from fakellm.ids import new_id
 from fakellm.model import ChatRequest, FinishReason, Reply, ToolCall, Usage
 from fakellm.tokens import interleave, prompt_tokens, reply_pieces, reply_usage, split_arguments
 
@@ -89,7 +88,7 @@ class GeminiDialect(Dialect):
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         stream = ctx.path_params.get("method") == "streamGenerateContent"
-        request = parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream)
+        request = parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
         if stream:
             request.extras["alt"] = "sse" if ctx.query.get("alt") == "sse" else "json"
         return request
@@ -129,19 +128,19 @@ class GeminiDialect(Dialect):
             "index": index,
         }
 
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         thoughts = bool(request.extras.get("include_thoughts"))
         body = {
             "candidates": [self.candidate(r, i, thoughts) for i, r in enumerate(replies)],
             "usageMetadata": final_usage(reply_usage(request, replies)),
             "modelVersion": model,
-            "responseId": new_id("", 23),
+            "responseId": ctx.ids.new("", 23),
         }
         return (pretty(body) + "\n").encode()
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         thoughts = bool(request.extras.get("include_thoughts"))
-        response_id = new_id("", 23)
+        response_id = ctx.ids.new("", 23)
         prompt = prompt_tokens(request)
         shown: list[dict[str, Any]] = []
         candidates_so_far = 0
@@ -189,7 +188,7 @@ class GeminiDialect(Dialect):
         frames.append(Frame(((ARRAY_SEPARATOR if elements else "[") + pretty(last)).encode()))
         return StreamPlan(JSON_MEDIA_TYPE, frames, b"\n]")
 
-    def render_models(self, model_ids: list[str]) -> bytes:
+    def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         models = [
             {
                 "name": f"models/{m}",
@@ -219,7 +218,7 @@ class GeminiDialect(Dialect):
         headers = {"content-type": JSON_MEDIA_TYPE, **error.headers}
         return ErrorResponse(error_status(error), headers, body.encode())
 
-    def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
+    def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         wrapped = {"error": error_object(error)}
         if request.extras.get("alt") == "sse":
             return f"data: {sse_json(wrapped)}\r\n\r\n".encode()

@@ -20,7 +20,6 @@ from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
-from fakellm.ids import new_id
 from fakellm.model import ChatRequest, Reply, ToolCall, Usage
 from fakellm.tokens import Piece, reply_pieces, reply_usage
 
@@ -87,7 +86,7 @@ class GeminiOpenAIDialect(OpenAIDialect):
             message["tool_calls"] = [compat_tool_call(c) for c in reply.tool_calls]
         return message
 
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         thoughts = bool(request.extras.get("include_thoughts"))
         body = {
             "choices": [
@@ -95,7 +94,7 @@ class GeminiOpenAIDialect(OpenAIDialect):
                 for i, r in enumerate(replies)
             ],
             "created": int(time.time()),
-            "id": new_id("", 23),
+            "id": ctx.ids.new("", 23),
             "model": model,
             "object": "chat.completion",
             "usage": compat_usage(reply_usage(request, replies)),
@@ -112,11 +111,11 @@ class GeminiOpenAIDialect(OpenAIDialect):
         call = reply.tool_calls[piece.tool_index]
         return {"role": "assistant", "tool_calls": [compat_tool_call(call, piece.tool_index)]}
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         thoughts = bool(request.extras.get("include_thoughts"))
         envelope = {
             "created": int(time.time()),
-            "id": new_id("", 23),
+            "id": ctx.ids.new("", 23),
             "model": model,
             "object": "chat.completion.chunk",
         }
@@ -138,7 +137,7 @@ class GeminiOpenAIDialect(OpenAIDialect):
         frames = [Frame(f"data: {compact_sorted(chunk)}\n\n".encode(), tokens) for chunk, tokens in chunks]
         return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)
 
-    def render_models(self, model_ids: list[str]) -> bytes:
+    def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         data = [{"id": f"models/{m}", "object": "model", "owned_by": "google"} for m in model_ids]
         return compact_sorted({"data": data, "object": "list"}).encode()
 
@@ -149,5 +148,5 @@ class GeminiOpenAIDialect(OpenAIDialect):
         headers = {"content-type": "application/json; charset=UTF-8", **error.headers}
         return ErrorResponse(error_status(error), headers, body.encode())
 
-    def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
+    def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         return f"data: {compact_sorted({'error': error_object(error)})}\n\n".encode()

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from fakellm.errors import ApiError, bad_request
-from fakellm.ids import lower_id
+from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, FilePart, ImagePart, Message, Part, Role, TextPart, Tool, ToolCall
 
 DATA_FIELDS = (
@@ -72,7 +72,7 @@ def _args_text(args: Any, path: str) -> str:
     return json.dumps(args, ensure_ascii=False)
 
 
-def parse_content(content: Any, path: str, system: bool = False) -> list[Message]:
+def parse_content(content: Any, path: str, ids: IdSource, system: bool = False) -> list[Message]:
     """One Gemini `Content` as neutral messages (a user turn with function responses becomes tool messages)."""
     content = require_dict(content, path, "type.googleapis.com/google.ai.generativelanguage.v1beta.Content")
     role = content.get("role") or "user"
@@ -110,7 +110,7 @@ def parse_content(content: Any, path: str, system: bool = False) -> list[Message
         elif kind == "functionCall":
             call = require_dict(value, f"{at}.functionCall", "FunctionCall")
             name = _text(call.get("name"), f"{at}.functionCall.name")
-            call_id = call.get("id") or lower_id("call_", 8)
+            call_id = call.get("id") or ids.lower("call_", 8)
             main.tool_calls.append(
                 ToolCall(str(call_id), name, _args_text(call.get("args"), f"{at}.functionCall.args"))
             )
@@ -165,7 +165,7 @@ def _config_int(config: dict[str, Any], camel: str, minimum: int, maximum: int |
     return value
 
 
-def parse_generate_body(body: Any, model: str, *, stream: bool) -> ChatRequest:
+def parse_generate_body(body: Any, model: str, *, stream: bool, ids: IdSource) -> ChatRequest:
     if not isinstance(body, dict):
         raise invalid_value("", "type.googleapis.com/google.ai.generativelanguage.v1beta.GenerateContentRequest", body)
     contents = body.get("contents")
@@ -176,9 +176,9 @@ def parse_generate_body(body: Any, model: str, *, stream: bool) -> ChatRequest:
     messages: list[Message] = []
     system = field(body, "systemInstruction")
     if system is not None:
-        messages += parse_content(system, "system_instruction", system=True)
+        messages += parse_content(system, "system_instruction", ids, system=True)
     for i, content in enumerate(contents):
-        messages += parse_content(content, f"contents[{i}]")
+        messages += parse_content(content, f"contents[{i}]", ids)
 
     config = field(body, "generationConfig") or {}
     config = require_dict(config, "generation_config", "GenerationConfig")

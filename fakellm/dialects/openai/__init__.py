@@ -16,7 +16,7 @@ from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
 from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
 from fakellm.frames import Frame, StreamPlan
-from fakellm.ids import new_id, random_token
+from fakellm.ids import HEX
 from fakellm.model import ChatRequest, Reply, ToolCall, Usage
 from fakellm.tokens import Piece, interleave, reply_pieces, reply_usage
 
@@ -95,7 +95,7 @@ class OpenAIDialect(Dialect):
         return token.strip() if scheme.lower() == "bearer" else None
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        return {"x-request-id": "req_" + random_token(32, "0123456789abcdef"), "openai-version": "2020-10-01"}
+        return {"x-request-id": "req_" + ctx.ids.token(32, HEX), "openai-version": "2020-10-01"}
 
     # --- non-streaming -------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ class OpenAIDialect(Dialect):
         # The usual plain-text message, as a template: `message_object` would give the same JSON.
         return f'{{"role":"assistant","content":{dumps(reply.text)},"refusal":null,"annotations":[]}}'
 
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str) -> bytes:
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         # Written as a template rather than one `dumps` of a dict: it is the hot path of a
         # non-streaming request, and only the message and usage need JSON encoding.
         choices = ",".join(
@@ -127,30 +127,30 @@ class OpenAIDialect(Dialect):
             for i, reply in enumerate(replies)
         )
         return (
-            f'{{"id":"{new_id("chatcmpl-")}","object":"chat.completion","created":{int(time.time())},'
+            f'{{"id":"{ctx.ids.new("chatcmpl-")}","object":"chat.completion","created":{int(time.time())},'
             f'"model":{dumps(model)},"choices":[{choices}],"usage":{usage_json(reply_usage(request, replies))},'
             f'"service_tier":"default","system_fingerprint":"{FINGERPRINT}"}}'
         ).encode()
 
     # --- streaming -----------------------------------------------------------------------------
 
-    def chunk_envelope(self, model: str) -> str:
+    def chunk_envelope(self, model: str, ctx: RequestContext) -> str:
         """Everything of a chunk before its choices, shared by all chunks of one completion."""
         return (
-            f'data: {{"id":"{new_id("chatcmpl-")}","object":"chat.completion.chunk",'
+            f'data: {{"id":"{ctx.ids.new("chatcmpl-")}","object":"chat.completion.chunk",'
             f'"created":{int(time.time())},"model":{dumps(model)},"service_tier":"default",'
             f'"system_fingerprint":"{FINGERPRINT}","choices":['
         )
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str) -> StreamPlan:
-        head = self.chunk_envelope(model)
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
+        head = self.chunk_envelope(model, ctx)
         usage_null = ',"usage":null' if request.include_usage else ""
         options = request.extras.get("stream_options")
         obfuscate = not (isinstance(options, dict) and options.get("include_obfuscation") is False)
         frames: list[Frame] = []
 
         def chunk(choices: str, tokens: int = 0) -> None:
-            extra = f',"obfuscation":"{random_token(len(frames) % 11 + 1)}"' if obfuscate else ""
+            extra = f',"obfuscation":"{ctx.ids.token(len(frames) % 11 + 1)}"' if obfuscate else ""
             frames.append(Frame(f"{head}{choices}]{usage_null}{extra}}}\n\n".encode(), tokens))
 
         for i, reply in enumerate(replies):
@@ -173,7 +173,7 @@ class OpenAIDialect(Dialect):
             chunk(f'{{"index":{i},"delta":{{}},"logprobs":null,"finish_reason":"{reply.resolved_finish_reason}"}}')
         if request.include_usage:
             usage = usage_json(reply_usage(request, replies))
-            extra = f',"obfuscation":"{random_token(4)}"' if obfuscate else ""
+            extra = f',"obfuscation":"{ctx.ids.token(4)}"' if obfuscate else ""
             frames.append(Frame(f'{head}],"usage":{usage}{extra}}}\n\n'.encode()))
         return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)
 
@@ -246,9 +246,9 @@ class OpenAIDialect(Dialect):
         body = dumps({"error": self.error_object(error)}).encode()
         return ErrorResponse(error.status, {"content-type": JSON_MEDIA_TYPE, **error.headers}, body)
 
-    def render_stream_error(self, error: ApiError, request: ChatRequest) -> bytes:
+    def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         return f"data: {dumps({'error': self.error_object(error)})}\n\n".encode()
 
-    def render_models(self, model_ids: list[str]) -> bytes:
+    def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "fakellm"} for m in model_ids]
         return dumps({"object": "list", "data": data}).encode()
