@@ -13,19 +13,12 @@ import json
 import httpx
 
 from fakellm import __version__
-from fakellm.check.probe import Answer, StreamCapture, capture_stream, headers_for, send_json, smoke_body
+from fakellm.check.json_checks import judge_json, judge_wrong_key
+from fakellm.check.probe import StreamCapture, capture_stream, headers_for, send_json, smoke_body
 from fakellm.check.report import (
-    Check,
     Report,
     choices_of,
-    cut,
     delta_of,
-    fail,
-    media_type,
-    ok,
-    snippet,
-    status_check,
-    warn,
 )
 from fakellm.check.sse import SseEvent
 from fakellm.check.stream_checks import judge_stream
@@ -33,60 +26,6 @@ from fakellm.check.stream_checks import judge_stream
 DEFAULT_MODEL = "gpt-3.5-turbo"  # what Play.ai's documented probe names
 DEFAULT_KEY = "sk-fakellm-check"
 CLOSE_GRACE_S = 2.0  # how long the body may stay open after `data: [DONE]`
-
-
-# --- the non-streaming request and the key --------------------------------------------------------
-
-
-def judge_json(answer: Answer) -> list[Check]:
-    status = status_check("json.status", answer)
-    if status.status == "FAIL":
-        return [status]
-    checks = [status]
-    if "json" in media_type(answer.content_type):
-        checks.append(ok("json.content_type", answer.content_type))
-    else:
-        checks.append(
-            fail(
-                "json.content_type",
-                f"expected application/json, got {answer.content_type!r} (openai-node returns text)",
-            )
-        )
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
-        return [*checks, fail("json.content", f"expected a JSON object, got {snippet(answer.body, 60)!r}")]
-    choices = choices_of(body) if isinstance(body, dict) else []
-    if not choices:
-        return [*checks, fail("json.content", f"expected choices[0], got {snippet(answer.body, 60)!r}")]
-    message = choices[0].get("message")
-    content = message.get("content") if isinstance(message, dict) else None
-    if isinstance(content, str):
-        checks.append(ok("json.content", f"choices[0].message.content {cut(content.strip(), 60)!r}"))
-    else:
-        checks.append(fail("json.content", f"expected choices[0].message.content a string, got {content!r}"))
-    reason = choices[0].get("finish_reason")
-    if reason:
-        checks.append(ok("json.finish", f"finish_reason {reason!r}"))
-    else:
-        checks.append(fail("json.finish", f"expected choices[0].finish_reason, got {reason!r}"))
-    return checks
-
-
-def judge_wrong_key(answer: Answer) -> Check:
-    if answer.failure:
-        return warn("auth.wrong_key", f"expected 401 for a wrong key, got no response: {answer.failure}")
-    if answer.status == 401:
-        try:
-            error = json.loads(answer.body).get("error")
-        except (ValueError, AttributeError):
-            error = None
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return ok("auth.wrong_key", f"401: {cut(error['message'], 60)}")
-        return warn("auth.wrong_key", "401, but the body has no error.message for the SDKs to show")
-    if 200 <= answer.status < 300:
-        return warn("auth.wrong_key", f"expected 401 for a wrong key, got {answer.status}: any key is accepted")
-    return warn("auth.wrong_key", f"expected 401 for a wrong key, got {answer.status}: {snippet(answer.body, 60)}")
 
 
 # --- running it -------------------------------------------------------------------------------------
