@@ -7,9 +7,21 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from fakellm import __version__
-from fakellm.config import ServerConfig, env_host, env_port
+from fakellm.config import (
+    DEFAULT_HOST,
+    DEFAULT_JOURNAL_SIZE,
+    DEFAULT_MAX_BODY,
+    DEFAULT_PORT,
+    DEFAULT_SCENARIO,
+    LOG_LEVELS,
+    ConfigError,
+    ServerConfig,
+    env_host,
+    env_port,
+)
 
 
 def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,8 +30,10 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="start the fake LLM server",
         description="Start fakellm. Env vars: PORT or FAKELLM_PORT, FAKELLM_HOST.",
     )
-    serve.add_argument("--host", default=None, help="interface to bind (default 127.0.0.1, or $FAKELLM_HOST)")
-    serve.add_argument("--port", type=int, default=None, help="port (default 8000, or $FAKELLM_PORT / $PORT)")
+    serve.add_argument("--host", default=None, help=f"interface to bind (default {DEFAULT_HOST}, or $FAKELLM_HOST)")
+    serve.add_argument(
+        "--port", type=int, default=None, help=f"port (default {DEFAULT_PORT}, or $FAKELLM_PORT / $PORT)"
+    )
     serve.add_argument(
         "--scenarios",
         nargs="+",
@@ -29,7 +43,7 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="scenario files or directories to load besides the built-in library",
     )
     serve.add_argument("--no-builtin", action="store_true", help="do not load the built-in scenario library")
-    serve.add_argument("--default-scenario", default="echo", help="scenario used when none is chosen")
+    serve.add_argument("--default-scenario", default=DEFAULT_SCENARIO, help="scenario used when none is chosen")
     serve.add_argument(
         "--api-key",
         action="append",
@@ -42,35 +56,41 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     serve.add_argument(
         "--tokens-per-second", type=float, default=None, metavar="N", help="default streaming rate (unlimited)"
     )
-    serve.add_argument("--max-body", type=int, default=None, help="largest request body in bytes (16 MiB)")
-    serve.add_argument("--journal-size", type=int, default=None, help="requests kept in the journal (1000)")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument(
+        "--max-body", type=int, default=None, help=f"largest request body in bytes ({DEFAULT_MAX_BODY // 2**20} MiB)"
+    )
+    serve.add_argument(
+        "--journal-size", type=int, default=None, help=f"requests kept in the journal ({DEFAULT_JOURNAL_SIZE})"
+    )
+    serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+
+
+# `ServerConfig` fields whose flag is not the field's name with dashes.
+_FLAGS = {"scenario_paths": "--scenarios", "api_keys": "--api-key", "include_builtin": "--no-builtin"}
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
-    config = ServerConfig(
-        host=args.host or env_host(),
-        port=args.port if args.port is not None else env_port(),
-        scenario_paths=list(args.scenarios),
-        include_builtin=not args.no_builtin,
-        default_scenario=args.default_scenario,
-        api_keys=list(args.api_key),
-        seed=args.seed,
-        log_level=args.log_level,
-    )
-    if args.ttft_ms is not None:
-        if args.ttft_ms < 0:
-            raise SystemExit("fakellm serve: --ttft-ms must be 0 or more")
-        config.ttft_ms = args.ttft_ms
-    if args.tokens_per_second is not None:
-        if args.tokens_per_second <= 0:
-            raise SystemExit("fakellm serve: --tokens-per-second must be more than 0")
-        config.tokens_per_second = args.tokens_per_second
-    if args.max_body is not None:
-        config.max_body = args.max_body
-    if args.journal_size is not None:
-        config.journal_size = args.journal_size
-    return config
+    """The server settings from `fakellm serve`'s flags (then env vars, then `ServerConfig`'s defaults);
+    a bad value exits with the flag named."""
+    given: dict[str, Any] = {
+        "host": args.host or env_host(),
+        "port": args.port if args.port is not None else env_port(),
+        "scenario_paths": tuple(args.scenarios),
+        "include_builtin": not args.no_builtin,
+        "default_scenario": args.default_scenario,
+        "api_keys": tuple(args.api_key),
+        "seed": args.seed,
+        "log_level": args.log_level,
+        "ttft_ms": args.ttft_ms,
+        "tokens_per_second": args.tokens_per_second,
+        "max_body": args.max_body,
+        "journal_size": args.journal_size,
+    }
+    try:
+        return ServerConfig(**{name: value for name, value in given.items() if value is not None})
+    except ConfigError as exc:
+        flag = _FLAGS.get(exc.setting, "--" + exc.setting.replace("_", "-"))
+        raise SystemExit(f"fakellm serve: {flag} {exc.problem}") from None
 
 
 def serve(config: ServerConfig) -> int:

@@ -1,16 +1,28 @@
-"""Server settings, from the command line, environment variables or the Python harness."""
+"""Server settings, from the command line, environment variables or the Python harness.
+
+`ServerConfig` owns every default a server setting has; the command line, the
+harness and the stages read them from here. It is frozen and checked when made:
+a bad value is a `ValueError` that names the setting.
+"""
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-
-from fakellm.journal import DEFAULT_JOURNAL_SIZE
-from fakellm.server.body import DEFAULT_MAX_BODY
+from typing import Any, Literal, get_args
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+DEFAULT_SCENARIO = "echo"
+DEFAULT_MAX_BODY = 16 * 1024 * 1024  # bytes
+DEFAULT_JOURNAL_SIZE = 1000  # requests kept
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+DEFAULT_LOG_LEVEL: LogLevel = "info"
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
+MAX_PORT = 65535
 
 
 def builtin_scenarios_dir() -> Path:
@@ -31,17 +43,71 @@ def env_port() -> int:
     return int(value) if value and value.isdigit() else DEFAULT_PORT
 
 
-@dataclass(slots=True)
+class ConfigError(ValueError):
+    """A setting with a value it cannot take; `setting` is the `ServerConfig` field."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting} {problem}")
+        self.setting = setting
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ServerConfig:
+    """How one server runs. Sequences may be given as lists; they are kept as tuples."""
+
     host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
-    scenario_paths: list[Path] = field(default_factory=list)
+    port: int = DEFAULT_PORT  # 0: any free port
+    scenario_paths: tuple[Path, ...] = ()
     include_builtin: bool = True
-    default_scenario: str = "echo"
-    api_keys: list[str] = field(default_factory=list)
+    default_scenario: str = DEFAULT_SCENARIO
+    api_keys: tuple[str, ...] = ()  # empty: any key is accepted
     seed: int | None = None
     max_body: int = DEFAULT_MAX_BODY
     journal_size: int = DEFAULT_JOURNAL_SIZE
-    log_level: str = "info"
+    log_level: LogLevel = DEFAULT_LOG_LEVEL
     ttft_ms: float = 0.0  # default time to first token for every scenario that sets none
     tokens_per_second: float | None = None  # default streaming rate; None sends chunks at once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "scenario_paths", tuple(Path(p) for p in _sequence(self.scenario_paths)))
+        object.__setattr__(self, "api_keys", tuple(_sequence(self.api_keys)))
+        _check(self)
+
+
+def _sequence(value: Iterable[Any]) -> Iterable[Any]:
+    if isinstance(value, str | bytes | Path):  # one path or key where a sequence belongs
+        return (value,)
+    return value
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, int | float) and not isinstance(value, bool)) and math.isfinite(value)
+
+
+def _check(config: ServerConfig) -> None:
+    if not isinstance(config.host, str) or not config.host:
+        raise ConfigError("host", f"must be a host name or address, got {config.host!r}")
+    if not _is_int(config.port) or not 0 <= config.port <= MAX_PORT:
+        raise ConfigError("port", f"must be an integer from 0 to {MAX_PORT}, got {config.port!r}")
+    if not isinstance(config.default_scenario, str) or not config.default_scenario:
+        raise ConfigError("default_scenario", f"must be a scenario name, got {config.default_scenario!r}")
+    if not all(isinstance(k, str) for k in config.api_keys):
+        raise ConfigError("api_keys", f"must be strings, got {config.api_keys!r}")
+    if config.seed is not None and not _is_int(config.seed):
+        raise ConfigError("seed", f"must be an integer or None, got {config.seed!r}")
+    if not _is_int(config.max_body) or config.max_body < 1:
+        raise ConfigError("max_body", f"must be a number of bytes (1 or more), got {config.max_body!r}")
+    if not _is_int(config.journal_size) or config.journal_size < 1:
+        raise ConfigError("journal_size", f"must be 1 or more, got {config.journal_size!r}")
+    if config.log_level not in LOG_LEVELS:
+        raise ConfigError("log_level", f"must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
+    if not _is_number(config.ttft_ms) or config.ttft_ms < 0:
+        raise ConfigError("ttft_ms", f"must be 0 or more, got {config.ttft_ms!r}")
+    rate = config.tokens_per_second
+    if rate is not None and (not _is_number(rate) or rate <= 0):
+        raise ConfigError("tokens_per_second", f"must be more than 0 (or None: unlimited), got {rate!r}")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from fakellm.cli import build_parser, config_from_args
-from fakellm.config import DEFAULT_PORT
+from fakellm.config import DEFAULT_PORT, ServerConfig
 
 ECHO = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Repeat with me: it works"}]}
 
@@ -159,7 +159,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_defaults_without_env(clean_env: pytest.MonkeyPatch) -> None:
     config = config_from_args(build_parser().parse_args(["serve"]))
     assert (config.host, config.port) == ("127.0.0.1", DEFAULT_PORT)
-    assert config.api_keys == []
+    assert config.api_keys == ()
     assert config.max_body == 16 * 1024 * 1024
 
 
@@ -180,7 +180,33 @@ def test_host_env_and_flags(clean_env: pytest.MonkeyPatch) -> None:
     assert (config.host, config.port, config.api_keys, config.seed, config.max_body) == (
         "0.0.0.0",
         9,
-        ["a", "b"],
+        ("a", "b"),
         7,
         10,
     )
+
+
+def test_defaults_come_from_the_server_config(clean_env: pytest.MonkeyPatch) -> None:
+    # Flags left out fall back to ServerConfig's own defaults, not to copies kept in the CLI.
+    assert config_from_args(build_parser().parse_args(["serve"])) == ServerConfig()
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--ttft-ms", "-5"], "--ttft-ms"),
+        (["--tokens-per-second", "0"], "--tokens-per-second"),
+        (["--port", "70000"], "--port"),
+        (["--journal-size", "0"], "--journal-size"),
+        (["--max-body", "-1"], "--max-body"),
+    ],
+)
+def test_a_bad_value_exits_naming_the_flag(clean_env: pytest.MonkeyPatch, argv: list[str], flag: str) -> None:
+    with pytest.raises(SystemExit, match=f"^fakellm serve: {flag} "):
+        config_from_args(build_parser().parse_args(["serve", *argv]))
+
+
+def test_a_bad_value_is_reported_without_a_traceback() -> None:
+    result = run_cli("serve", "--ttft-ms", "-1")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "fakellm serve: --ttft-ms must be 0 or more, got -1.0"

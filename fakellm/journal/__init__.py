@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
+from fakellm.config import DEFAULT_JOURNAL_SIZE
 from fakellm.context import RequestContext
 from fakellm.dialects import key_headers, key_query_params
 from fakellm.model import ChatRequest, Reply
@@ -22,7 +23,6 @@ from fakellm.model import ChatRequest, Reply
 # The providers' key headers, and the usual other places for credentials.
 SECRET_HEADERS = key_headers() | {"proxy-authorization", "x-api-key", "cookie", "set-cookie"}
 SECRET_QUERY = key_query_params() | {"api_key", "api-key"}
-DEFAULT_JOURNAL_SIZE = 1000
 
 Ending = Literal["pending", "completed", "error", "fault", "disconnected"]
 ENDINGS: tuple[str, ...] = get_args(Ending)

@@ -10,7 +10,6 @@ from starlette.types import Receive
 
 from fakellm.errors import ApiError, bad_request
 
-DEFAULT_MAX_BODY = 16 * 1024 * 1024
 _DECODER = json.JSONDecoder()  # `json.loads` without its wrapper (a leading BOM is "Expecting value")
 # A `\\uD800`-`\\uDFFF` escape: JSON allows it, but a lone one is not Unicode and cannot be sent back.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")

@@ -13,6 +13,7 @@ import time
 
 from starlette.types import Receive, Send
 
+from fakellm.config import DEFAULT_MAX_BODY
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
@@ -22,7 +23,7 @@ from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome, Scenario
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.server.auth import Auth
-from fakellm.server.body import DEFAULT_MAX_BODY, decode_json, read_body
+from fakellm.server.body import decode_json, read_body
 from fakellm.server.transport import DropConnection, StreamResult, send_body, send_stream
 from fakellm.tokens import truncate_reply
 

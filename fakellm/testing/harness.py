@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
-from fakellm.config import ServerConfig
+from fakellm.config import DEFAULT_HOST, DEFAULT_JOURNAL_SIZE, DEFAULT_SCENARIO, ServerConfig
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
-from fakellm.journal import DEFAULT_JOURNAL_SIZE
 from fakellm.journal.view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome, Scenario
@@ -64,10 +64,10 @@ class _Strict:
         self.inner.reset()
 
 
-def _keys(api_key: str | Iterable[str] | None) -> list[str]:
+def _keys(api_key: str | Iterable[str] | None) -> tuple[str, ...]:
     if api_key is None:
-        return []
-    return [api_key] if isinstance(api_key, str) else list(api_key)
+        return ()
+    return (api_key,) if isinstance(api_key, str) else tuple(api_key)
 
 
 class FakeLLM:
@@ -85,16 +85,18 @@ class FakeLLM:
         api_key: str | Iterable[str] | None = None,
         seed: int | None = None,
         strict: bool = False,
-        default_scenario: str = "echo",
+        default_scenario: str = DEFAULT_SCENARIO,
         builtin: bool = True,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
-        host: str = "127.0.0.1",
+        host: str = DEFAULT_HOST,
         port: int = 0,
         settle_timeout: float = DEFAULT_SETTLE_TIMEOUT,
     ) -> None:
+        self._initial_scenarios, paths = split_sources(scenarios, seed)
         self.config = ServerConfig(
             host=host,
             port=port,
+            scenario_paths=tuple(paths),
             include_builtin=builtin,
             default_scenario=default_scenario,
             api_keys=_keys(api_key),
@@ -103,7 +105,6 @@ class FakeLLM:
         )
         self.strict = strict
         self.settle_timeout = settle_timeout
-        self._initial_scenarios, self.config.scenario_paths = split_sources(scenarios, seed)
         self._surprises: list[str] = []
         self._lock = threading.Lock()
         self._errors_seen = 0
@@ -117,11 +118,8 @@ class FakeLLM:
         if self._thread is not None:
             return self
         default = self.config.default_scenario
-        self.config.default_scenario = "echo"  # checked below, once the Python scenarios are in too
-        try:
-            library = build_library(self.config)
-        finally:
-            self.config.default_scenario = default
+        # The default is checked below, once the Python scenarios are in too.
+        library = build_library(replace(self.config, default_scenario=DEFAULT_SCENARIO))
         for scenario in self._initial_scenarios:
             library.replace(scenario)
         if default not in library:

@@ -1,0 +1,82 @@
+"""`ServerConfig`: frozen, keyword-only, checked when made, and the one home of every default."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from fakellm import config as config_module
+from fakellm.config import ConfigError, ServerConfig
+
+
+def test_is_frozen_and_keyword_only():
+    config = ServerConfig()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.port = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        ServerConfig("0.0.0.0")  # type: ignore[misc]
+
+
+def test_changes_are_made_with_replace():
+    config = ServerConfig(seed=3)
+    changed = dataclasses.replace(config, default_scenario="slow")
+    assert (changed.default_scenario, changed.seed, config.default_scenario) == ("slow", 3, "echo")
+
+
+def test_lists_are_kept_as_tuples_so_the_config_stays_unchangeable():
+    config = ServerConfig(scenario_paths=["a.yaml", Path("b")], api_keys=["k1", "k2"])  # type: ignore[arg-type]
+    assert config.scenario_paths == (Path("a.yaml"), Path("b"))
+    assert config.api_keys == ("k1", "k2")
+    assert hash(config) == hash(dataclasses.replace(config))
+
+
+def test_one_key_or_path_given_alone_is_not_split_into_characters():
+    config = ServerConfig(api_keys="sk-one", scenario_paths=Path("x"))  # type: ignore[arg-type]
+    assert (config.api_keys, config.scenario_paths) == (("sk-one",), (Path("x"),))
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("host", ""),
+        ("port", -1),
+        ("port", 65536),
+        ("port", "8000"),
+        ("port", True),
+        ("default_scenario", ""),
+        ("api_keys", (1,)),
+        ("seed", 1.5),
+        ("max_body", 0),
+        ("journal_size", 0),
+        ("log_level", "loud"),
+        ("ttft_ms", -0.1),
+        ("ttft_ms", float("nan")),
+        ("tokens_per_second", 0),
+        ("tokens_per_second", float("inf")),
+    ],
+)
+def test_a_bad_value_is_a_value_error_naming_the_setting(setting, value):
+    with pytest.raises(ValueError, match=f"^{setting} ") as caught:
+        ServerConfig(**{setting: value})
+    assert isinstance(caught.value, ConfigError)
+    assert caught.value.setting == setting
+
+
+def test_edge_values_are_accepted():
+    config = ServerConfig(port=0, ttft_ms=0, tokens_per_second=0.5, max_body=1, journal_size=1, seed=0)
+    assert (config.port, config.tokens_per_second) == (0, 0.5)
+
+
+def test_every_default_lives_here():
+    # The stages take their defaults from this module, not from copies of their own.
+    from fakellm.journal import Journal
+    from fakellm.server.pipeline import Pipeline
+    from fakellm.testing.harness import FakeLLM
+
+    assert Journal().size == ServerConfig().journal_size == config_module.DEFAULT_JOURNAL_SIZE
+    assert Pipeline(library=None).max_body == ServerConfig().max_body  # type: ignore[arg-type]
+    harness = FakeLLM()
+    assert (harness.config.host, harness.config.default_scenario) == (ServerConfig().host, "echo")
+    assert harness.config.journal_size == ServerConfig().journal_size
