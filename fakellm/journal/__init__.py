@@ -6,6 +6,7 @@ masked before they are stored, so no key ever sits in the journal.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import threading
@@ -13,50 +14,40 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypedDict, get_args
 
 from fakellm.config import DEFAULT_JOURNAL_SIZE
 from fakellm.context import RequestContext
-from fakellm.dialects import key_headers, key_query_params
+from fakellm.journal.masking import masked_headers, masked_query
 from fakellm.model import ChatRequest, Reply
-
-# The providers' key headers, and the usual other places for credentials.
-SECRET_HEADERS = key_headers() | {"proxy-authorization", "x-api-key", "cookie", "set-cookie"}
-SECRET_QUERY = key_query_params() | {"api_key", "api-key"}
 
 Ending = Literal["pending", "completed", "error", "fault", "disconnected"]
 ENDINGS: tuple[str, ...] = get_args(Ending)
-
-
-def mask(value: str) -> str:
-    if len(value) <= 8:
-        return "***"
-    return value[:4] + "***" + value[-2:]
-
-
-def mask_header(name: str, value: str) -> str:
-    if name not in SECRET_HEADERS:
-        return value
-    scheme, space, token = value.partition(" ")
-    # Keep the scheme readable ("Bearer sk-t***yz"): a test may assert on how the key was sent.
-    if space and scheme.lower() in ("bearer", "basic", "token") and token:
-        return f"{scheme} {mask(token.strip())}"
-    return mask(value)
-
-
-def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    masked = dict(headers)
-    for name in SECRET_HEADERS & masked.keys():
-        masked[name] = mask_header(name, masked[name])
-    return masked
+# Fields of the neutral request that the journal does not publish (a dialect's typed options are internal).
+UNPUBLISHED_REQUEST_FIELDS = frozenset({"options"})
 
 
 def request_to_dict(request: ChatRequest) -> dict[str, Any]:
     """The neutral request as plain JSON values, with each message's text spelled out for easy reading."""
-    data = dataclasses.asdict(request)
+    data = {
+        f.name: _plain(getattr(request, f.name))
+        for f in dataclasses.fields(request)
+        if f.name not in UNPUBLISHED_REQUEST_FIELDS
+    }
     for message, raw in zip(request.messages, data["messages"], strict=True):
         raw["text"] = message.text
     return data
+
+
+def _plain(value: Any) -> Any:
+    """One field's value as `dataclasses.asdict` gives it."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return copy.deepcopy(value)
 
 
 @dataclass(slots=True)
@@ -132,22 +123,29 @@ def new_entry(entry_id: int, ctx: RequestContext) -> JournalEntry:
         path=ctx.path,
         dialect=ctx.dialect.name,
         headers=masked_headers(ctx.headers),
-        query={k: (mask(v) if k in SECRET_QUERY else v) for k, v in ctx.query.items()} if ctx.query else {},
+        query=masked_query(ctx.query),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class JournalFilter:
-    """Which entries to keep; a field left as None matches everything."""
+    """Which entries to keep; a field left as None matches everything.
+
+    The one list of filter fields: the HTTP API's query parameters and `Requests.filter` are derived
+    from it, and `FilterCriteria` (for type checkers) is pinned to it by a test."""
 
     scenario: str | None = None
     dialect: str | None = None
-    status: int | None = None
-    ended: str | None = None
+    status: int | None = field(default=None, metadata={"range": (100, 599)})
+    ended: Ending | None = None
     rule: str | None = None
     path: str | None = None
-    method: str | None = None
+    method: str | None = None  # compared upper-case
     stream: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.method is not None:
+            object.__setattr__(self, "method", self.method.upper())
 
     def __call__(self, entry: JournalEntry) -> bool:
         for name in self.__slots__:
@@ -155,6 +153,25 @@ class JournalFilter:
             if wanted is not None and getattr(entry, name) != wanted:
                 return False
         return True
+
+    def narrowed(self, criteria: FilterCriteria) -> JournalFilter:
+        """This filter with the criteria that are given (not None) added or replaced."""
+        current = {name: getattr(self, name) for name in self.__slots__}
+        current.update({k: v for k, v in criteria.items() if v is not None})
+        return JournalFilter(**current)
+
+
+class FilterCriteria(TypedDict, total=False):
+    """`JournalFilter`'s fields as keyword arguments (`requests.filter(status=429)`), for type checkers."""
+
+    scenario: str | None
+    dialect: str | None
+    status: int | None
+    ended: Ending | None
+    rule: str | None
+    path: str | None
+    method: str | None
+    stream: bool | None
 
 
 class Journal:

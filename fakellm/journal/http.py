@@ -7,19 +7,20 @@ what clients sent.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fakellm.dialects import key_headers, key_query_params
-from fakellm.journal import ENDINGS, Journal, JournalFilter
-from fakellm.server.auth import Auth
+from fakellm.journal import Journal, JournalFilter
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+_FILTER_TYPES = get_type_hints(JournalFilter)
 
 
 class _BadQuery(Exception):
@@ -36,54 +37,58 @@ def _json(data: Any, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def _presented_key(request: Request) -> str | None:
-    auth = request.headers.get("authorization")
-    if auth:
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return token.strip()
-    for name in sorted(key_headers() - {"authorization"}):
-        if request.headers.get(name):
-            return request.headers[name]
-    return next((request.query_params[q] for q in sorted(key_query_params()) if request.query_params.get(q)), None)
-
-
-def _int_param(request: Request, name: str, default: int | None, low: int, high: int | None = None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
+def _integer(name: str, raw: str, low: int | None = None, high: int | None = None) -> int:
     if not raw.lstrip("-").isdigit():
         raise _BadQuery(f"Query parameter '{name}' must be an integer, got {raw!r}.")
     value = int(raw)
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            bound = f"between {low} and {high}"
+        else:
+            bound = f"at least {low}" if low is not None else f"at most {high}"
         raise _BadQuery(f"Query parameter '{name}' must be {bound}, got {value}.")
     return value
 
 
+def _int_param(request: Request, name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    return _integer(name, raw, low, high) if raw else default
+
+
+def _filter_value(spec: dataclasses.Field[Any], raw: str) -> Any:
+    """One filter parameter, read as its `JournalFilter` field's type says."""
+    kinds = [k for k in get_args(_FILTER_TYPES[spec.name]) if k is not type(None)]
+    kind = kinds[0] if len(kinds) == 1 else None
+    if get_origin(kind) is Literal:
+        choices = get_args(kind)
+        if raw not in choices:
+            raise _BadQuery(f"Query parameter '{spec.name}' must be one of {', '.join(choices)}, got {raw!r}.")
+        return raw
+    if kind is bool:
+        if raw not in ("true", "false"):
+            raise _BadQuery(f"Query parameter '{spec.name}' must be true or false, got {raw!r}.")
+        return raw == "true"
+    if kind is int:
+        low, high = spec.metadata.get("range", (None, None))
+        return _integer(spec.name, raw, low, high)
+    return raw
+
+
 def _filter(request: Request) -> JournalFilter:
-    params = request.query_params
-    ended = params.get("ended") or None
-    if ended is not None and ended not in ENDINGS:
-        raise _BadQuery(f"Query parameter 'ended' must be one of {', '.join(ENDINGS)}, got {ended!r}.")
-    stream = params.get("stream")
-    if stream not in (None, "", "true", "false"):
-        raise _BadQuery(f"Query parameter 'stream' must be true or false, got {stream!r}.")
-    return JournalFilter(
-        scenario=params.get("scenario") or None,
-        dialect=params.get("dialect") or None,
-        status=_int_param(request, "status", None, 100, 599),
-        ended=ended,
-        rule=params.get("rule") or None,
-        path=params.get("path") or None,
-        method=(params.get("method") or "").upper() or None,
-        stream=None if not stream else stream == "true",
-    )
+    """A `JournalFilter` from the query: every field of it is a parameter of the same name."""
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(JournalFilter):
+        raw = request.query_params.get(spec.name)
+        if raw:
+            values[spec.name] = _filter_value(spec, raw)
+    return JournalFilter(**values)
 
 
-def journal_routes(journal: Journal, auth: Auth) -> list[Route]:
+def journal_routes(journal: Journal, allowed: Callable[[Request], bool]) -> list[Route]:
+    """The routes; `allowed` says whether a request may read the journal (the server judges its key)."""
+
     def refused(request: Request) -> Response | None:
-        if auth.enabled and not auth.accepts(_presented_key(request)):
+        if not allowed(request):
             return _error(401, "The journal needs the server's API key (Authorization: Bearer KEY).", "invalid_api_key")
         return None
 
@@ -92,8 +97,8 @@ def journal_routes(journal: Journal, auth: Auth) -> list[Route]:
             return denied
         try:
             where = _filter(request)
-            offset = _int_param(request, "offset", 0, 0) or 0
-            limit = _int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT) or DEFAULT_LIMIT
+            offset = _int_param(request, "offset", 0, 0)
+            limit = _int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         except _BadQuery as exc:
             return _error(400, str(exc), "invalid_query")
         entries = journal.entries(where)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
-from fakellm.journal import Journal, JournalEntry, JournalFilter
+from fakellm.journal import FilterCriteria, Journal, JournalEntry, JournalFilter
 
 DEFAULT_SETTLE_TIMEOUT = 2.0
 
@@ -81,33 +81,10 @@ class Requests(Sequence[JournalEntry]):
         """The last user message of each request, in order: the quickest way to see what the app asked."""
         return [e.user_text for e in self._entries()]
 
-    def filter(
-        self,
-        *,
-        scenario: str | None = None,
-        dialect: str | None = None,
-        status: int | None = None,
-        ended: str | None = None,
-        rule: str | None = None,
-        path: str | None = None,
-        method: str | None = None,
-        stream: bool | None = None,
-    ) -> Requests:
-        """A narrower view; it stays live (later requests that match show up in it too)."""
-        criteria = {
-            "scenario": scenario,
-            "dialect": dialect,
-            "status": status,
-            "ended": ended,
-            "rule": rule,
-            "path": path,
-            "method": method,
-            "stream": stream,
-        }
-        current = asdict(self._where)
-        current.update({k: v for k, v in criteria.items() if v is not None})
-        where = JournalFilter(**current)
-        return Requests(self._journal, where, self.settle_timeout)
+    def filter(self, **criteria: Unpack[FilterCriteria]) -> Requests:
+        """A narrower view, by any `JournalFilter` field (`scenario`, `dialect`, `status`, `ended`, `rule`,
+        `path`, `method`, `stream`); it stays live (later requests that match show up in it too)."""
+        return Requests(self._journal, self._where.narrowed(criteria), self.settle_timeout)
 
     def wait(self, count: int = 1, timeout: float = 5.0) -> Requests:
         """Wait until at least `count` matching requests have finished (for apps that call the LLM

@@ -17,7 +17,7 @@ from fakellm.scenarios import EchoScenario, Scenario
 from fakellm.scenarios.file_scenario import FileScenario
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.scenarios.validate import check_paths
-from fakellm.server.admin import admin_app
+from fakellm.server.admin import admin_app, key_guard
 from fakellm.server.auth import Auth
 from fakellm.server.pipeline import Pipeline
 from fakellm.server.router import RouteMiss, Router
@@ -70,8 +70,9 @@ class FakeLLMApp:
             max_body=self.config.max_body,
         )
         self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
-        self.router = Router(all_dialects(), self.ids)
-        self.admin = admin_app(self.library, self.journal, self.pipeline.auth)
+        dialects = all_dialects()
+        self.router = Router(dialects, self.ids)
+        self.admin = admin_app(self.library, self.journal, key_guard(self.pipeline.auth, dialects))
         silence_deliberate_drops()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

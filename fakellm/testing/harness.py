@@ -13,11 +13,12 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 from fakellm.config import DEFAULT_HOST, DEFAULT_JOURNAL_SIZE, DEFAULT_SCENARIO, ServerConfig
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
+from fakellm.journal import FilterCriteria
 from fakellm.journal.view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome, Scenario
@@ -280,24 +281,12 @@ class FakeLLM:
         """Every request the server has seen (bounded; the oldest are dropped), oldest first."""
         return Requests(self.app.journal, settle_timeout=self.settle_timeout)
 
-    def assert_called(
-        self,
-        times: int | None = None,
-        *,
-        scenario: str | None = None,
-        dialect: str | None = None,
-        status: int | None = None,
-        ended: str | None = None,
-        rule: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        """At least one request (or exactly `times`) matching the given fields, else a readable failure."""
-        view = self.requests.filter(
-            scenario=scenario, dialect=dialect, status=status, ended=ended, rule=rule, path=path
-        )
-        view.assert_called(times)
+    def assert_called(self, times: int | None = None, **criteria: Unpack[FilterCriteria]) -> None:
+        """At least one request (or exactly `times`) matching the given fields (any `JournalFilter` field:
+        scenario, dialect, status, ended, rule, path, method, stream), else a readable failure."""
+        self.requests.filter(**criteria).assert_called(times)
 
-    def assert_not_called(self, **criteria: Any) -> None:
+    def assert_not_called(self, **criteria: Unpack[FilterCriteria]) -> None:
         self.requests.filter(**criteria).assert_not_called()
 
     def clear(self) -> None:

@@ -94,3 +94,44 @@ def test_journal_needs_the_key_when_the_server_has_one():
         assert allowed.status_code == 200
         assert allowed.json()["total"] == 1
         assert "sk-secret-key-123" not in allowed.text
+
+
+@pytest.mark.parametrize(
+    ("headers", "params"),
+    [
+        ({"authorization": "Bearer sk-secret-key-123"}, {}),
+        ({"api-key": "sk-secret-key-123"}, {}),
+        ({"x-goog-api-key": "sk-secret-key-123"}, {}),
+        ({}, {"key": "sk-secret-key-123"}),
+    ],
+    ids=["bearer", "azure-header", "gemini-header", "gemini-query"],
+)
+def test_journal_takes_the_key_the_way_any_provider_sends_it(headers, params):
+    with FakeLLM(api_key="sk-secret-key-123") as llm:
+        url = f"{llm.url}/_fakellm/requests"
+        assert httpx.get(url, headers=headers, params=params).status_code == 200
+        wrong = {k: v.replace("123", "999") for k, v in headers.items()}
+        assert httpx.get(url, headers=wrong, params={k: "wrong" for k in params}).status_code == 401
+
+
+def test_journal_follows_keys_changed_while_running():
+    with FakeLLM() as llm:
+        url = f"{llm.url}/_fakellm/requests"
+        assert httpx.get(url).status_code == 200
+        llm.set_api_keys("sk-later-key-456")
+        assert httpx.get(url).status_code == 401
+        assert httpx.get(url, headers={"authorization": "Bearer sk-later-key-456"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"status": "42"}, "Query parameter 'status' must be between 100 and 599, got 42."),
+        ({"stream": "yes"}, "Query parameter 'stream' must be true or false, got 'yes'."),
+        ({"offset": "-1"}, "Query parameter 'offset' must be at least 0, got -1."),
+    ],
+)
+def test_bad_query_messages(journal_url, params, message):
+    response = httpx.get(journal_url, params=params)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == message

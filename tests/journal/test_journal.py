@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
+from typing import Any
 
 import httpx
 import openai
 
 from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
-from fakellm.journal import Journal, JournalFilter, mask_header, masked_headers
+from fakellm.journal import Journal, JournalFilter, request_to_dict
+from fakellm.journal.masking import mask_header, masked_headers, masked_query
+from fakellm.model import ChatRequest, Message, TextPart
 from fakellm.testing.harness import FakeLLM
 from tests.support.doubles import LONG_REPLY
 
@@ -33,6 +37,50 @@ def test_every_secret_header_is_masked_and_others_are_kept():
 
 def test_short_secrets_are_fully_masked():
     assert mask_header("api-key", "abc") == "***"
+
+
+def test_keys_in_the_query_are_masked():
+    assert masked_query({"key": SECRET, "alt": "sse"}) == {"key": "sk-l***yz", "alt": "sse"}
+
+
+def test_a_real_gemini_key_in_the_query_is_not_journaled():
+    with FakeLLM() as llm:
+        body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+        url = f"{llm.url}/v1beta/models/gemini-2.5-flash:generateContent"
+        assert httpx.post(url, params={"key": SECRET}, json=body).status_code == 200
+        assert SECRET not in json.dumps(llm.requests.last.to_dict())
+
+
+def _request() -> ChatRequest:
+    return ChatRequest(dialect="openai", model="m", messages=[Message("user", [TextPart("hi")])])
+
+
+def test_request_dump_is_every_field_of_the_neutral_request_with_message_text():
+    dumped = request_to_dict(_request())
+    names = {f.name for f in dataclasses.fields(ChatRequest)} - {"options"}
+    assert set(dumped) == names
+    assert dumped["messages"][0]["text"] == "hi"
+    assert dumped["messages"][0]["parts"] == [{"text": "hi", "kind": "text"}]
+
+
+@dataclasses.dataclass
+class _Options:
+    secret_setting: str = "internal"
+
+
+def test_request_dump_leaves_out_the_dialect_options():
+    # A dialect's typed options are internal: they never reach the journal's JSON, whether or not
+    # the neutral request has such a field yet (a subclass adds one here).
+    fields: list[Any] = [("options", _Options, dataclasses.field(default_factory=_Options))]
+    if "options" in {f.name for f in dataclasses.fields(ChatRequest)}:
+        fields = []
+    with_options = dataclasses.make_dataclass("WithOptions", fields, bases=(ChatRequest,))
+    request = with_options(dialect="openai", model="m", messages=_request().messages)
+    assert "options" in {f.name for f in dataclasses.fields(request)}
+    dumped = request_to_dict(request)
+    assert "options" not in dumped
+    assert "internal" not in json.dumps(dumped, default=str)
+    assert dumped["model"] == "m"
 
 
 def test_bound_drops_the_oldest_entries():
