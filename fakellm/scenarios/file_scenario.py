@@ -16,7 +16,8 @@ from fakellm.scenarios import Outcome
 from fakellm.scenarios.format import ReplySpec, Rule, ScenarioFile, fault_part
 from fakellm.scenarios.generate import Generator, derive_seed
 from fakellm.scenarios.matching import compile_match
-from fakellm.scenarios.replies import ReplyEnv, build_reply
+from fakellm.scenarios.replies import build_reply
+from fakellm.scenarios.variables import ReplyEnv
 
 SEED_HEADER = "x-fakellm-seed"
 _FALLBACK = ReplySpec.model_validate({"echo": True})

@@ -12,9 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-# Variables a template may use; `capture` and `header` need a key (`capture.city`, `header.x-user`).
-SIMPLE_VARIABLES = frozenset({"user", "system", "model", "dialect", "turn", "tool_result", "scenario", "rule"})
-KEYED_VARIABLES = frozenset({"capture", "header"})
+from fakellm.scenarios.variables import VARIABLES
 
 FILTERS: dict[str, Callable[[str], str]] = {
     "upper": str.upper,
@@ -78,13 +76,14 @@ def _parse_expression(source: str, column: int) -> _Expression:
     if found["sq"] is not None:
         return _Expression(found["sq"], "", None, filters)
     root, _, key = found["ref"].partition(".")
-    if root in KEYED_VARIABLES:
+    variable = VARIABLES.get(root)
+    if variable is None:
+        known = ", ".join(sorted(f"{name}.KEY" if v.keyed else name for name, v in VARIABLES.items()))
+        raise TemplateError(f"template: unknown variable '{root}'; variables are {known}")
+    if variable.keyed:
         if not key:
             raise TemplateError(f"template: '{root}' needs a key, e.g. {{{{ {root}.1 }}}} or {{{{ {root}.name }}}}")
-        return _Expression(None, root, key.lower() if root == "header" else key, filters)
-    if root not in SIMPLE_VARIABLES:
-        known = ", ".join(sorted(SIMPLE_VARIABLES | {f"{k}.KEY" for k in KEYED_VARIABLES}))
-        raise TemplateError(f"template: unknown variable '{root}'; variables are {known}")
+        return _Expression(None, root, key.lower() if variable.lower_key else key, filters)
     if key:
         raise TemplateError(f"template: '{root}' takes no key (got '{root}.{key}')")
     return _Expression(None, root, None, filters)

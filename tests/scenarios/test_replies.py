@@ -13,7 +13,8 @@ from fakellm.errors import ApiError
 from fakellm.model import ChatRequest, Message, TextPart, Tool
 from fakellm.scenarios.format import ReplySpec
 from fakellm.scenarios.generate import Generator
-from fakellm.scenarios.replies import ReplyEnv, build_reply
+from fakellm.scenarios.replies import build_reply
+from fakellm.scenarios.variables import ReplyEnv
 
 WEATHER = Tool(
     "get_weather",
