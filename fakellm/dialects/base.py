@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus, format_reset
-from fakellm.frames import StreamPlan
+from fakellm.frames import Frame, StreamPlan, StreamScript
 from fakellm.model import ChatRequest, Reply
 
 
@@ -66,6 +66,21 @@ class Dialect(ABC):
     @abstractmethod
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         """The streaming response, framed, with its terminator."""
+
+    def frame_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
+        """The non-streaming response as a plan of one whole frame, sent like a stream of one."""
+        return StreamPlan(self.json_media_type, [Frame(self.render_reply(request, replies, model, ctx))], whole=True)
+
+    def frame_stream(
+        self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext, script: StreamScript
+    ) -> StreamPlan:
+        """The stream as `script` has it: rendered, ended after `script.cut_after` content pieces, and
+        closed by this dialect's error event when the script ends in an error."""
+        plan = self.render_stream(request, replies, model, ctx)
+        if script.cut_after is not None:
+            error = script.error if script.ending == "error" else None
+            plan.end_after(script.cut_after, None if error is None else self.render_stream_error(error, request, ctx))
+        return plan
 
     @abstractmethod
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:

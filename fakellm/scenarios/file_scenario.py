@@ -11,6 +11,7 @@ import threading
 
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
+from fakellm.faults.spec import FaultSpec
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome
 from fakellm.scenarios.format import ReplySpec, Rule, ScenarioFile, fault_part
@@ -41,13 +42,18 @@ def request_seed(ctx: RequestContext, configured: int | None) -> int | None:
 
 
 class FileScenario:
-    def __init__(self, spec: ScenarioFile, *, name: str | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self, spec: ScenarioFile, *, name: str | None = None, seed: int | None = None, faults: FaultSpec | None = None
+    ) -> None:
+        """`faults` are the server-wide fault settings (`--ttft-ms`, ...): the scenario's defaults and
+        each rule's settings go over them here, once, so a request's settings are ready-made."""
         self.spec = spec
         self.name = name or spec.name or "scenario"
         self.description = spec.description
         self.seed = seed if seed is not None else spec.defaults.seed
         self.api_keys = spec.defaults.api_keys
-        self._faults = fault_part(spec.defaults)
+        own = fault_part(spec.defaults)
+        self._faults = faults.merged(own) if faults is not None else own
         self._rule_faults = [self._faults.merged(fault_part(r)) for r in spec.rules]
         self._matchers = [compile_match(r.match) for r in spec.rules]
         self._labels = [rule_label(r, i) for i, r in enumerate(spec.rules)]

@@ -11,15 +11,21 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from fakellm.dialects import DIALECTS
 from fakellm.faults.spec import FaultSpec
 from fakellm.scenarios.templates import Template, TemplateError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-DialectName = Literal["openai", "azure", "gemini", "groq"]
+# What `match: {dialect: ...}` accepts: the name of every registered dialect, as requests report it.
+DIALECT_NAMES: tuple[str, ...] = tuple(sorted(dialect.name for dialect in DIALECTS))
+if TYPE_CHECKING:
+    DialectName = str
+else:
+    DialectName = Literal[DIALECT_NAMES]  # validated, and listed in `fakellm schema`, as a choice of names
 Exhausted = Literal["repeat_last", "cycle", "error", "next_rule"]
 
 

@@ -36,7 +36,10 @@ def build_library(config: ServerConfig) -> ScenarioLibrary:
         logger.warning("%s", warning)
     if report.errors:
         raise ValueError("invalid scenarios:\n" + "\n".join(str(e) for e in report.errors))
-    scenarios: list[Scenario] = [FileScenario(s.spec, name=s.name, seed=config.seed) for s in report.scenarios]
+    faults = default_faults(config)  # merged into each scenario's settings here, once
+    scenarios: list[Scenario] = [
+        FileScenario(s.spec, name=s.name, seed=config.seed, faults=faults) for s in report.scenarios
+    ]
     if all(s.name != "echo" for s in scenarios):
         scenarios.append(EchoScenario())
     library = ScenarioLibrary(scenarios, default=config.default_scenario)

@@ -1,8 +1,9 @@
 """Putting bytes on the wire: straight to the ASGI `send`, on the schedule the fault stage set.
 
-With no delays and a normal ending, a stream goes out in one write. Otherwise each frame is sent
-at its absolute offset from the request's arrival (so timing does not drift),
-and one watcher task notices the client hanging up (barge-in) the moment it does.
+A stream and a non-streaming reply (a plan of one whole frame) go the same way. With no delays and a
+normal ending, the response goes out in one write. Otherwise each frame is sent at its absolute
+offset from the request's arrival (so timing does not drift), and one watcher task notices the
+client hanging up (barge-in) the moment it does, even while the sender waits for a frame's time.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from dataclasses import dataclass
 
 from starlette.types import Message, Receive, Send
 
-from fakellm.faults import Delivery
-from fakellm.frames import StreamPlan
+from fakellm.frames import Delivery, StreamPlan
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -48,84 +48,110 @@ async def send_body(send: Send, status: int, headers: dict[str, str], body: byte
 
 
 @dataclass(slots=True)
-class StreamResult:
+class Progress:
+    """What has gone out so far. The caller owns it, so it is up to date however sending ends
+    (a deliberate drop raises `DropConnection` half way)."""
+
     chunks_sent: int = 0
     first_frame_at: float | None = None  # monotonic
     disconnected_at: float | None = None  # monotonic
 
 
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class _DisconnectWatcher:
-    """One task per delayed stream that waits for `http.disconnect` and notes when it came."""
+    """One task per delayed response that waits for `http.disconnect`, notes when it came, and wakes
+    the sender if it is waiting for a frame's time."""
 
     def __init__(self, receive: Receive) -> None:
         self.at: float | None = None
-        self.task = asyncio.ensure_future(self._watch(receive))
+        self.loop = asyncio.get_running_loop()
+        self._waiter: asyncio.Future[None] | None = None
+        self.task = self.loop.create_task(self._watch(receive))
 
     async def _watch(self, receive: Receive) -> None:
         while True:
             message: Message = await receive()
             if message["type"] == "http.disconnect":
                 self.at = time.monotonic()
+                if self._waiter is not None:
+                    _wake(self._waiter)
                 return
 
-    @property
-    def gone(self) -> bool:
+    async def gone_by(self, when: float) -> bool:
+        """Wait until `when` (loop time) or until the client hangs up, whichever comes first;
+        True when the client is gone."""
+        delay = when - self.loop.time()
+        if self.at is None and delay > 0:
+            waiter = self._waiter = self.loop.create_future()
+            timer = self.loop.call_later(delay, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
         return self.at is not None
 
     def cancel(self) -> None:
         self.task.cancel()
 
 
-async def send_stream(
+async def send_plan(
     send: Send,
     receive: Receive,
     plan: StreamPlan,
     delivery: Delivery,
     headers: dict[str, str],
     started: float,
-) -> StreamResult:
-    """Send a framed stream; raises `DropConnection` when the delivery ends in a drop or stall."""
-    start = {"type": "http.response.start", "status": 200, "headers": encode_headers(headers)}
-    result = StreamResult()
+    progress: Progress,
+) -> None:
+    """Send a framed response with status 200, noting in `progress` what went out; raises
+    `DropConnection` when the delivery ends in a drop or a stall."""
+    raw = encode_headers(headers)
     frames = plan.frames
+    if plan.whole:
+        raw.append((b"content-length", str(len(frames[0].data)).encode()))
+    start = {"type": "http.response.start", "status": 200, "headers": raw}
     if delivery.offsets is None and delivery.end == "complete":
         await send(start)
-        result.first_frame_at = time.monotonic()
-        body = b"".join([f.data for f in frames]) + plan.tail
+        progress.first_frame_at = time.monotonic()
+        body = frames[0].data if plan.whole else b"".join([f.data for f in frames]) + plan.tail
         await send({"type": "http.response.body", "body": body, "more_body": False})
-        result.chunks_sent = len(frames)
-        return result
+        progress.chunks_sent = len(frames)
+        return
 
     watcher = _DisconnectWatcher(receive)
-    loop = asyncio.get_running_loop()
     # Offsets are measured on the monotonic clock from `started`; the loop's clock is monotonic too.
-    base = loop.time() - (time.monotonic() - started)
+    base = watcher.loop.time() - (time.monotonic() - started)
     offsets = delivery.offsets or [0.0] * len(frames)
     try:
         for index, frame in enumerate(frames):
-            wait = base + offsets[index] - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if watcher.gone:
-                result.disconnected_at = watcher.at
-                return result
+            if await watcher.gone_by(base + offsets[index]):
+                progress.disconnected_at = watcher.at
+                return
             if index == 0:
                 await send(start)
-                result.first_frame_at = time.monotonic()
+                progress.first_frame_at = time.monotonic()
+            if plan.whole:
+                watcher.cancel()  # after the last send the server reports `http.disconnect` by itself
+                await send({"type": "http.response.body", "body": frame.data, "more_body": False})
+                progress.chunks_sent = 1
+                return
             await send({"type": "http.response.body", "body": frame.data, "more_body": True})
-            result.chunks_sent += 1
+            progress.chunks_sent += 1
         if not frames:
             await send(start)
         if delivery.end == "stall":
-            await asyncio.wait({watcher.task}, timeout=delivery.stall_cap)
+            await watcher.gone_by(watcher.loop.time() + delivery.stall_cap)
         if delivery.end != "complete":
-            if watcher.gone:
-                result.disconnected_at = watcher.at
-                return result
+            if watcher.at is not None:
+                progress.disconnected_at = watcher.at
+                return
             raise DropConnection
-        # After the last send the server reports `http.disconnect` by itself, so stop watching first.
-        watcher.cancel()
+        watcher.cancel()  # after the last send the server reports `http.disconnect` by itself
         await send({"type": "http.response.body", "body": plan.tail, "more_body": False})
-        return result
     finally:
         watcher.cancel()

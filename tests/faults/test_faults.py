@@ -10,44 +10,53 @@ import pytest
 from fakellm.context import RequestContext
 from fakellm.dialects.openai import OpenAIDialect
 from fakellm.errors import ApiError
-from fakellm.faults import MAX_STALL_S, Delivery, FaultStage, request_overrides, retry_headers
+from fakellm.faults import FaultPlan, FaultStage
+from fakellm.faults.injected import retry_headers
+from fakellm.faults.overrides import request_overrides, request_settings
+from fakellm.faults.plan import MAX_STALL_S
 from fakellm.faults.spec import ErrorSpec, FaultSpec
+from fakellm.frames import Delivery, StreamPlan
 from fakellm.model import ChatRequest, Message, Reply, TextPart
-from fakellm.scenarios import Outcome
 from tests.support.contexts import context_for
 from tests.support.faultkit import reset_faults, serve_faults
 
 DIALECT = OpenAIDialect()
 TEXT = "one two three four five six"
+REPLIES = [Reply(text=TEXT)]
 
 
-def context(headers: dict[str, str] | None = None, scenario: str = "s") -> RequestContext:
-    ctx = RequestContext(DIALECT, "POST", "/v1/chat/completions", "chat", headers or {}, {})
-    ctx.scenario = scenario
-    return ctx
+def context(headers: dict[str, str] | None = None) -> RequestContext:
+    return RequestContext(DIALECT, "POST", "/v1/chat/completions", "chat", headers or {}, {})
 
 
 def request(stream: bool = True) -> ChatRequest:
     return ChatRequest("openai", "gpt-test", [Message("user", [TextPart(TEXT)])], stream=stream)
 
 
-def outcome(faults: dict[str, Any] | None = None) -> Outcome:
-    return Outcome([Reply(text=TEXT)], faults=FaultSpec.model_validate(faults) if faults is not None else None)
+def spec(faults: dict[str, Any] | None) -> FaultSpec | None:
+    return FaultSpec.model_validate(faults) if faults is not None else None
 
 
-def admitted(stage: FaultStage, ctx: RequestContext, given: Outcome) -> dict[str, str]:
-    """What the pipeline does: work out the request's settings, then admit it."""
-    return stage.admit(stage.settings(ctx, given), request(), ctx, given)
+def planned(
+    stage: FaultStage,
+    faults: dict[str, Any] | None,
+    headers: dict[str, str] | None = None,
+    *,
+    stream: bool = True,
+    scope: str = "s",
+) -> FaultPlan:
+    """What the pipeline does: plan the request's faults once (admission included)."""
+    return stage.plan(context(headers), request(stream), REPLIES, "gpt-test", spec(faults), scope)
 
 
-def delivered(stage: FaultStage, plan: Any, req: ChatRequest, ctx: RequestContext, given: Outcome) -> Delivery:
-    return stage.deliver(stage.settings(ctx, given), plan, req, ctx, given)
+def admitted(stage: FaultStage, faults: dict[str, Any] | None, headers: dict[str, str] | None = None) -> dict[str, str]:
+    return planned(stage, faults, headers).headers
 
 
 def admit(stage: FaultStage, faults: dict[str, Any], headers: dict[str, str] | None = None) -> bool:
     """True when admitted, False when an injected error refused the request."""
     try:
-        admitted(stage, context(headers), outcome(faults))
+        admitted(stage, faults, headers)
     except ApiError as error:
         if not error.injected:
             raise
@@ -59,17 +68,32 @@ def admit(stage: FaultStage, faults: dict[str, Any], headers: dict[str, str] | N
 
 
 def test_request_headers_override_latency_field_by_field() -> None:
-    stage = FaultStage(FaultSpec.model_validate({"latency": {"ttft_ms": 100, "tokens_per_second": 5}}))
-    spec = stage.settings(context({"x-fakellm-ttft-ms": "750"}), outcome({"latency": {"jitter_ms": 3}}))
-    assert spec.latency is not None
-    assert (spec.latency.ttft_ms, spec.latency.tokens_per_second, spec.latency.jitter_ms) == (750, 5, 3)
+    scenario = FaultSpec.model_validate({"latency": {"ttft_ms": 100, "tokens_per_second": 5, "jitter_ms": 3}})
+    settings = request_settings(context({"x-fakellm-ttft-ms": "750"}), scenario)
+    assert settings is not None
+    assert settings.latency is not None
+    assert (settings.latency.ttft_ms, settings.latency.tokens_per_second, settings.latency.jitter_ms) == (750, 5, 3)
+
+
+def test_no_headers_leave_the_scenarios_settings_as_they_are() -> None:
+    scenario = FaultSpec.model_validate({"latency": {"ttft_ms": 100}})
+    assert request_settings(context(), scenario) is scenario
+    assert request_settings(context(), None) is None
 
 
 def test_error_status_header_replaces_the_scenarios_trigger() -> None:
-    spec = FaultStage().settings(
-        context({"x-fakellm-error-status": "502"}), outcome({"error": {"status": 503, "every": 9}})
+    settings = request_settings(
+        context({"x-fakellm-error-status": "502"}), FaultSpec.model_validate({"error": {"status": 503, "every": 9}})
     )
-    assert spec.error == ErrorSpec.model_validate({"status": 502})
+    assert settings is not None
+    assert settings.error == ErrorSpec.model_validate({"status": 502})
+
+
+def test_server_defaults_answer_for_a_scenario_without_settings_only() -> None:
+    stage = FaultStage(FaultSpec.model_validate({"latency": {"ttft_ms": 300}}))
+    assert planned(stage, None, stream=False).delay == pytest.approx(0.3)
+    # A scenario's settings already hold the server defaults (merged when it was built).
+    assert planned(stage, {"latency": {"ttft_ms": 50}}, stream=False).delay == pytest.approx(0.05)
 
 
 @pytest.mark.parametrize(
@@ -123,11 +147,11 @@ def test_an_error_without_a_trigger_fails_every_request() -> None:
 
 def test_counters_are_per_scenario_and_reset_clears_them() -> None:
     stage = FaultStage()
-    faults = FaultSpec.model_validate({"error": {"status": 503, "every": 2}})
+    faults = {"error": {"status": 503, "every": 2}}
 
     def ok(scenario: str) -> bool:
         try:
-            admitted(stage, context(scenario=scenario), Outcome([Reply(text="x")], faults=faults))
+            planned(stage, faults, scope=scenario)
         except ApiError:
             return False
         return True
@@ -140,7 +164,7 @@ def test_counters_are_per_scenario_and_reset_clears_them() -> None:
 def test_injected_error_carries_retry_headers_and_the_status() -> None:
     spec = {"error": {"status": 429, "retry_after": 2, "retry_after_ms": 1500, "should_retry": False}}
     with pytest.raises(ApiError) as error:
-        admitted(FaultStage(), context(), outcome(spec))
+        admitted(FaultStage(), spec)
     assert error.value.status == 429
     assert error.value.code == "rate_limit_exceeded"
     assert error.value.headers == {"retry-after": "2", "retry-after-ms": "1500", "x-should-retry": "false"}
@@ -158,16 +182,16 @@ def test_retry_headers_keep_fractions() -> None:
 def test_rate_limit_headers_on_every_admitted_request_count_down() -> None:
     stage = FaultStage()
     faults = {"rate_limit": {"requests_per_minute": 3}}
-    remaining = [admitted(stage, context(), outcome(faults))["x-ratelimit-remaining-requests"] for _ in range(3)]
+    remaining = [admitted(stage, faults)["x-ratelimit-remaining-requests"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
 
 
 def test_over_the_limit_is_a_429_with_the_dialects_details_and_retry_after() -> None:
     stage = FaultStage()
     faults = {"rate_limit": {"requests_per_minute": 1}}
-    admitted(stage, context(), outcome(faults))
+    admitted(stage, faults)
     with pytest.raises(ApiError) as error:
-        admitted(stage, context(), outcome(faults))
+        admitted(stage, faults)
     e = error.value
     assert (e.status, e.code, e.details["limit_name"], e.details["limit"], e.details["used"]) == (
         429,
@@ -191,12 +215,12 @@ def test_rate_limits_are_per_key_unless_global() -> None:
     stage.reset()
     assert admit(stage, shared, alice)
     with pytest.raises(ApiError):
-        admitted(stage, context(bob), outcome(shared))
+        admitted(stage, shared, bob)
 
 
 def test_token_limit_counts_prompt_and_completion_tokens() -> None:
     stage = FaultStage()
-    headers = admitted(stage, context(), outcome({"rate_limit": {"tokens_per_minute": 1000}}))
+    headers = admitted(stage, {"rate_limit": {"tokens_per_minute": 1000}})
     # 3 + 3 + 6 prompt tokens, 6 completion tokens (word-sized).
     assert headers["x-ratelimit-remaining-tokens"] == str(1000 - 18)
 
@@ -204,10 +228,11 @@ def test_token_limit_counts_prompt_and_completion_tokens() -> None:
 # --- delivery ---------------------------------------------------------------------------------
 
 
-def plan_for(faults: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[Any, Any]:
-    plan = DIALECT.render_stream(request(), [Reply(text=TEXT)], "gpt-test", context_for(DIALECT))
-    delivery = delivered(FaultStage(), plan, request(), context(headers), outcome(faults))
-    return plan, delivery
+def plan_for(faults: dict[str, Any], headers: dict[str, str] | None = None) -> tuple[StreamPlan, Delivery]:
+    """Plan, frame and schedule a stream, as the pipeline does."""
+    fault_plan = planned(FaultStage(), faults, headers)
+    framed = DIALECT.frame_stream(request(), REPLIES, "gpt-test", context_for(DIALECT), fault_plan.script)
+    return framed, fault_plan.deliver(framed)
 
 
 def test_no_faults_sends_everything_at_once() -> None:
@@ -273,17 +298,20 @@ def test_malformed_content_type_is_a_header() -> None:
     assert delivery.fault == "malformed:wrong_content_type"
 
 
-def test_non_streaming_waits_ttft_plus_generation() -> None:
-    delivery = delivered(
-        FaultStage(), None, request(False), context(), outcome({"latency": {"ttft_ms": 100, "tokens_per_second": 50}})
-    )
-    assert delivery.delay == pytest.approx(0.1 + 5 / 50)
+def test_non_streaming_is_one_whole_frame_sent_after_ttft_plus_generation() -> None:
+    fault_plan = planned(FaultStage(), {"latency": {"ttft_ms": 100, "tokens_per_second": 50}}, stream=False)
+    framed = DIALECT.frame_reply(request(False), REPLIES, "gpt-test", context_for(DIALECT))
+    assert framed.whole
+    assert len(framed.frames) == 1
+    delivery = fault_plan.deliver(framed)
+    assert delivery.offsets == [pytest.approx(0.1 + 5 / 50)]
+    assert delivery.fault is None
 
 
-def test_server_defaults_apply_when_the_scenario_sets_no_latency() -> None:
-    stage = FaultStage(FaultSpec.model_validate({"latency": {"ttft_ms": 300}}))
-    delivery = delivered(stage, None, request(False), context(), outcome(None))
-    assert delivery.delay == pytest.approx(0.3)
+def test_non_streaming_ignores_stream_faults() -> None:
+    fault_plan = planned(FaultStage(), {"stream": {"disconnect_after": 1}}, stream=False)
+    framed = DIALECT.frame_reply(request(False), REPLIES, "gpt-test", context_for(DIALECT))
+    assert fault_plan.deliver(framed) == Delivery()
 
 
 # --- through a real server (raw bytes) --------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
+from fakellm.dialects import DIALECTS
 from fakellm.faults.spec import FaultSpec
 from fakellm.scenarios.format import Match, ReplySpec, Rule, ScenarioFile, TextMatch, TurnMatch, fault_part, json_schema
+from fakellm.scenarios.validate import check_file
+from fakellm.testing.harness import FakeLLM
 
 
 def test_a_plain_string_reply_is_fixed_text():
@@ -31,6 +35,40 @@ def test_a_turn_range_must_be_ordered():
 
 def test_one_dialect_name_becomes_a_list():
     assert Match.model_validate({"dialect": "groq"}).dialect == ["groq"]
+
+
+def test_every_registered_dialect_can_be_matched_by_name():
+    names = sorted(dialect.name for dialect in DIALECTS)
+    assert Match.model_validate({"dialect": names}).dialect == names
+    schema = json_schema()["$defs"]["Match"]["properties"]["dialect"]["anyOf"][0]["items"]
+    assert schema["enum"] == names
+
+
+def test_an_unknown_dialect_name_is_refused_with_the_known_ones():
+    with pytest.raises(ValidationError, match="'gemini_openai'"):
+        Match.model_validate({"dialect": "gemini-openai"})
+
+
+def test_gemini_openai_validates_and_matches_requests_on_its_route(tmp_path):
+    # Requests on /v1beta/openai/ report the dialect `gemini_openai`; a rule could not name it.
+    path = tmp_path / "by-dialect.yaml"
+    path.write_text(
+        "name: by-dialect\n"
+        "rules:\n"
+        "  - match: {dialect: gemini_openai}\n"
+        "    reply: from the gemini openai route\n"
+        "  - reply: elsewhere\n"
+    )
+    loaded, diagnostics = check_file(path)
+    assert loaded is not None, diagnostics
+    assert diagnostics == []
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}]}
+    with FakeLLM([path], builtin=False, default_scenario="by-dialect") as llm:
+        there = httpx.post(f"{llm.url}/v1beta/openai/chat/completions", json=body)
+        here = httpx.post(f"{llm.url}/v1/chat/completions", json=body)
+        assert llm.requests.first.dialect == "gemini_openai"
+    assert there.json()["choices"][0]["message"]["content"] == "from the gemini openai route"
+    assert here.json()["choices"][0]["message"]["content"] == "elsewhere"
 
 
 def test_header_names_are_lower_cased():
