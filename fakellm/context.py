@@ -1,7 +1,9 @@
 """What the server knows about one request before and besides its body.
 
-The router fills a `RequestContext`; the dialect, the scenario, the fault stage
-and the journal all read it.
+The router makes a `RequestContext`; the dialect, the scenario, the fault stage
+and the journal all read it, and nobody changes it: what the server decides about
+a request on its way (the scenario chosen, the replies, the faults) lives on the
+pipeline's `Exchange`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 _UNSEEDED = IdSource()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RequestContext:
     dialect: Dialect
     method: str
@@ -29,7 +31,6 @@ class RequestContext:
     query: dict[str, str]
     path_params: dict[str, str] = field(default_factory=dict)
     scenario_from_path: str | None = None
-    scenario: str = ""  # the scenario answering, once chosen (fault counters and budgets are per scenario)
     route_path: str = ""  # the path routed on: without `/s/{scenario}` and a trailing slash
     started: float = field(default_factory=time.monotonic)
     wall_time: float = field(default_factory=time.time)

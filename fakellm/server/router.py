@@ -7,6 +7,7 @@ deployments, Gemini models) use regular expressions.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
@@ -92,14 +93,21 @@ class Router:
                 dialect, method, raw_path, "", headers, query, {}, scenario, route_path=path, ids=self.ids
             )
             return RouteMiss(dialect, ctx, allowed)
-        dialect, spec, params = candidates[0]
-        ctx = RequestContext(
-            dialect, method, raw_path, spec.operation, headers, query, params, scenario, route_path=path, ids=self.ids
-        )
-        if len(candidates) == 1:
-            return ctx
+        started = time.monotonic()  # the request arrived once, whichever dialect's context asks
         for dialect, spec, params in candidates:
-            ctx.dialect, ctx.operation, ctx.path_params = dialect, spec.operation, params
-            if dialect.claims(ctx):
+            ctx = RequestContext(
+                dialect,
+                method,
+                raw_path,
+                spec.operation,
+                headers,
+                query,
+                params,
+                scenario,
+                route_path=path,
+                started=started,
+                ids=self.ids,
+            )
+            if len(candidates) == 1 or dialect.claims(ctx):
                 return ctx
         return ctx  # nobody claimed it: the last registered dialect is the fallback
