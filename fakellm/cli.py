@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,25 +93,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 
 def serve(config: ServerConfig) -> int:
-    import uvicorn
+    from fakellm.server.serve import serve as run_server  # uvicorn and the server load only to serve
 
-    from fakellm.server.app import FakeLLMApp
-    from fakellm.server.urls import banner
-
-    try:
-        app = FakeLLMApp(config)
-    except ValueError as exc:  # an invalid scenario: never start half-loaded
-        print(exc, file=sys.stderr)
-        return 1
-    settings = uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level, access_log=False)
-    # Bind before printing the URLs, so they are only shown once they work (a taken port exits here).
-    sock = settings.bind_socket()
-    shown = "localhost" if config.host in ("0.0.0.0", "::") else config.host
-    print(banner(f"http://{shown}:{sock.getsockname()[1]}", app.library.names), flush=True)
-    server = uvicorn.Server(settings)
-    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled after a clean shutdown
-        server.run(sockets=[sock])
-    return 0 if server.started else 1
+    return run_server(config)
 
 
 def _scenario_tool_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -1,0 +1,36 @@
+"""`fakellm serve`: build the app from a `ServerConfig`, bind, print where to point clients, run uvicorn.
+
+This is where a server is set up, so process-wide settings (the uvicorn log
+filter) are installed here, not by the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import uvicorn
+
+from fakellm.config import ServerConfig
+from fakellm.server.app import FakeLLMApp
+from fakellm.server.transport import silence_deliberate_drops
+from fakellm.server.urls import banner
+
+
+def serve(config: ServerConfig) -> int:
+    """Run until Ctrl-C; the exit status (1 when the scenarios are invalid or the port is taken)."""
+    try:
+        app = FakeLLMApp(config)
+    except ValueError as exc:  # an invalid scenario: never start half-loaded
+        print(exc, file=sys.stderr)
+        return 1
+    silence_deliberate_drops()
+    settings = uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level, access_log=False)
+    # Bind before printing the URLs, so they are only shown once they work (a taken port exits here).
+    sock = settings.bind_socket()
+    shown = "localhost" if config.host in ("0.0.0.0", "::") else config.host
+    print(banner(f"http://{shown}:{sock.getsockname()[1]}", app.scenario_names), flush=True)
+    server = uvicorn.Server(settings)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled after a clean shutdown
+        server.run(sockets=[sock])
+    return 0 if server.started else 1
