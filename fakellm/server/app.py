@@ -1,8 +1,15 @@
-"""The ASGI application: provider routes go straight to the pipeline, the rest to Starlette."""
+"""The ASGI application: provider routes go straight to the pipeline, the rest to Starlette.
+
+`FakeLLMApp` also has a small control API for the test harness (scenarios, the
+default scenario, keys, a snapshot to restore, a reset of per-run state); code
+outside the server changes a running app only through it.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from starlette.types import Receive, Scope, Send
 
@@ -27,9 +34,10 @@ ADMIN_PREFIX = "/_fakellm"
 logger = logging.getLogger("fakellm")
 
 
-def build_library(config: ServerConfig) -> ScenarioLibrary:
-    """The built-in library (unless turned off) and the user's files; `ValueError` with every message if
-    anything is invalid, so the server never starts half-loaded."""
+def build_library(config: ServerConfig, extra: Iterable[Scenario] = ()) -> ScenarioLibrary:
+    """The built-in library (unless turned off), the user's files, then `extra` scenarios (made in Python;
+    they replace loaded ones of the same name); `ValueError` with every message if anything is invalid,
+    so the server never starts half-loaded."""
     paths = ([builtin_scenarios_dir()] if config.include_builtin else []) + list(config.scenario_paths)
     report = check_paths(paths)
     for warning in report.warnings:
@@ -40,9 +48,9 @@ def build_library(config: ServerConfig) -> ScenarioLibrary:
     scenarios: list[Scenario] = [
         FileScenario(s.spec, name=s.name, seed=config.seed, faults=faults) for s in report.scenarios
     ]
-    if all(s.name != "echo" for s in scenarios):
-        scenarios.append(EchoScenario())
-    library = ScenarioLibrary(scenarios, default=config.default_scenario)
+    by_name = {s.name: s for s in scenarios} | {s.name: s for s in extra}
+    by_name.setdefault(EchoScenario.name, EchoScenario())
+    library = ScenarioLibrary(by_name.values(), default=config.default_scenario)
     if config.default_scenario not in library:
         raise ValueError(
             f"the default scenario '{config.default_scenario}' is not loaded; loaded: {', '.join(library.names)}"
@@ -58,6 +66,16 @@ def default_faults(config: ServerConfig) -> FaultSpec | None:
     if config.tokens_per_second is not None:
         latency["tokens_per_second"] = config.tokens_per_second
     return FaultSpec.model_validate({"latency": latency}) if latency else None
+
+
+@dataclass(frozen=True, slots=True)
+class AppSnapshot:
+    """What `FakeLLMApp.restore` puts back: the loaded scenarios (the objects themselves, so their
+    per-run state is theirs to reset), the default scenario and the accepted keys."""
+
+    scenarios: tuple[Scenario, ...]
+    default_scenario: str
+    api_keys: tuple[str, ...]
 
 
 class FakeLLMApp:
@@ -76,7 +94,76 @@ class FakeLLMApp:
         dialects = all_dialects()
         self.router = Router(dialects, self.ids)
         self.admin = admin_app(self.library, self.journal, key_guard(self.pipeline.auth, dialects))
-        silence_deliberate_drops()
+
+    # --- control: what a test harness may change while the server runs ---------------------------
+
+    @property
+    def scenario_names(self) -> list[str]:
+        return self.library.names
+
+    def scenario(self, name: str) -> Scenario | None:
+        """The loaded scenario of that name, or None."""
+        return self.library.get(name) if name in self.library else None
+
+    def add_scenario(self, scenario: Scenario) -> None:
+        """Load a scenario, replacing one of the same name."""
+        self.library.replace(scenario)
+
+    def remove_scenario(self, name: str) -> None:
+        self.library.remove(name)
+
+    @property
+    def default_scenario(self) -> str:
+        """The scenario that answers requests which do not pick one (by path, header or model)."""
+        return self.library.default
+
+    def set_default_scenario(self, name: str) -> None:
+        if name not in self.library:
+            raise ValueError(f"no scenario named {name!r}; loaded: {', '.join(self.library.names)}")
+        self.library.default = name
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        """The keys the server accepts (empty: any key), besides a scenario's own."""
+        return tuple(key.decode() for key in self.pipeline.auth.keys)
+
+    def set_api_keys(self, keys: Iterable[str]) -> None:
+        self.pipeline.auth.keys = [key.encode() for key in keys if key]
+
+    @property
+    def server_errors(self) -> tuple[str, ...]:
+        """Unexpected exceptions raised while answering, oldest first (a bug in fakellm or a scenario)."""
+        return tuple(self.pipeline.server_errors)
+
+    def take_server_errors(self) -> list[str]:
+        """The unexpected exceptions since the last call; each is handed out once."""
+        errors = self.pipeline.server_errors
+        taken = errors[: len(errors)]  # the server thread may append meanwhile: only what was copied goes
+        del errors[: len(taken)]
+        return taken
+
+    def snapshot(self) -> AppSnapshot:
+        names = self.library.names
+        return AppSnapshot(tuple(self.library.get(n) for n in names), self.library.default, self.api_keys)
+
+    def restore(self, snapshot: AppSnapshot) -> None:
+        """The scenarios, default scenario and keys as they were at `snapshot` (per-run state is kept:
+        see `reset`)."""
+        kept = {s.name for s in snapshot.scenarios}
+        for name in self.library.names:
+            if name not in kept:
+                self.library.remove(name)
+        for scenario in snapshot.scenarios:
+            self.library.replace(scenario)
+        self.set_default_scenario(snapshot.default_scenario)
+        self.set_api_keys(snapshot.api_keys)
+
+    def reset(self) -> None:
+        """Per-run state back to the start: scenario sequences, fault counters and rate-limit windows;
+        the journal is emptied."""
+        self.library.reset()
+        self.pipeline.faults.reset()
+        self.journal.clear()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] == "/" or scope["path"].startswith(ADMIN_PREFIX):
@@ -103,4 +190,7 @@ class FakeLLMApp:
 
 
 def create_app(config: ServerConfig | None = None) -> FakeLLMApp:
+    """uvicorn's `--factory` entry point (`uvicorn --factory fakellm.server.app:create_app`): setting up
+    a server, so it also installs the uvicorn log filter that `FakeLLMApp` itself leaves alone."""
+    silence_deliberate_drops()
     return FakeLLMApp(config)

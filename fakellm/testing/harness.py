@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterable
-from dataclasses import replace
 from types import TracebackType
 from typing import Any, Unpack
 
@@ -23,7 +22,7 @@ from fakellm.journal.view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome, Scenario
 from fakellm.scenarios.format import Rule
-from fakellm.server.app import FakeLLMApp, build_library
+from fakellm.server.app import AppSnapshot, FakeLLMApp, build_library
 from fakellm.server.urls import base_urls
 from fakellm.testing.layers import RuleLayer, ScenarioSource, rule_from, scenario_from_dict, split_sources
 from fakellm.testing.server_thread import ServerThread
@@ -108,35 +107,24 @@ class FakeLLM:
         self.settle_timeout = settle_timeout
         self._surprises: list[str] = []
         self._lock = threading.Lock()
-        self._errors_seen = 0
         self._app: FakeLLMApp | None = None
         self._thread: ServerThread | None = None
-        self._baseline: dict[str, Any] = {}
+        self._baseline: AppSnapshot | None = None  # what reset() restores, taken at start
+        self._baseline_strict = strict
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> FakeLLM:
         if self._thread is not None:
             return self
-        default = self.config.default_scenario
-        # The default is checked below, once the Python scenarios are in too.
-        library = build_library(replace(self.config, default_scenario=DEFAULT_SCENARIO))
-        for scenario in self._initial_scenarios:
-            library.replace(scenario)
-        if default not in library:
-            raise ValueError(f"the default scenario {default!r} is not loaded; loaded: {', '.join(library.names)}")
-        library.default = default
-        for name in library.names:
-            library.replace(_Strict(library.get(name), self))
-        app = FakeLLMApp(self.config, library=library)
+        app = FakeLLMApp(self.config, library=build_library(self.config, extra=self._initial_scenarios))
+        for name in app.scenario_names:
+            loaded = app.scenario(name)
+            if loaded is not None:
+                app.add_scenario(_Strict(loaded, self))
         self._app = app
         self._thread = ServerThread(app, self.config.host, self.config.port).start()
-        self._baseline = {
-            "scenarios": {name: app.library.get(name) for name in app.library.names},
-            "default": app.library.default,
-            "keys": list(app.pipeline.auth.keys),
-            "strict": self.strict,
-        }
+        self._baseline, self._baseline_strict = app.snapshot(), self.strict
         return self
 
     def stop(self) -> None:
@@ -207,8 +195,8 @@ class FakeLLM:
     @property
     def api_key(self) -> str:
         """A key the server accepts: the first configured one, or a placeholder when any key passes."""
-        keys = self.app.pipeline.auth.keys
-        return keys[0].decode() if keys else DEFAULT_CLIENT_KEY
+        keys = self.app.api_keys
+        return keys[0] if keys else DEFAULT_CLIENT_KEY
 
     def env(self) -> dict[str, str]:
         """Environment variables that point each official SDK at this server (for code that builds its
@@ -232,7 +220,7 @@ class FakeLLM:
         """Load a scenario (an object, or a dict in the scenario file format), replacing one of that name."""
         if isinstance(scenario, dict):
             scenario = scenario_from_dict(scenario, self.config.seed, "the scenario")
-        self.app.library.replace(_Strict(scenario, self))
+        self.app.add_scenario(_Strict(scenario, self))
 
     def add_rule(
         self, rule: Rule | dict[str, Any] | None = None, /, *, scenario: str | None = None, **fields: Any
@@ -243,7 +231,7 @@ class FakeLLM:
         match conditions directly: `add_rule(user="weather", reply="Sunny", latency={"ttft_ms": 200})`."""
         built = rule_from(rule, dict(fields))
         name = scenario or self.default_scenario
-        loaded = self.app.library.get(name) if name in self.app.library else None
+        loaded = self.app.scenario(name)
         current = loaded.inner if isinstance(loaded, _Strict) else loaded
         if isinstance(current, RuleLayer):
             layer = current.with_rule(built, self.config.seed)
@@ -253,26 +241,24 @@ class FakeLLM:
         return built
 
     def remove_scenario(self, name: str) -> None:
-        self.app.library.remove(name)
+        self.app.remove_scenario(name)
 
     @property
     def scenarios(self) -> list[str]:
-        return self.app.library.names
+        return self.app.scenario_names
 
     @property
     def default_scenario(self) -> str:
-        return self.app.library.default
+        return self.app.default_scenario
 
     @default_scenario.setter
     def default_scenario(self, name: str) -> None:
         """The scenario that answers requests which do not pick one (by path, header or model)."""
-        if name not in self.app.library:
-            raise ValueError(f"no scenario named {name!r}; loaded: {', '.join(self.app.library.names)}")
-        self.app.library.default = name
+        self.app.set_default_scenario(name)
 
     def set_api_keys(self, api_key: str | Iterable[str] | None) -> None:
         """Change which keys the server accepts (None: any key)."""
-        self.app.pipeline.auth.keys = [k.encode() for k in _keys(api_key) if k]
+        self.app.set_api_keys(_keys(api_key))
 
     # --- the journal and surprises ---------------------------------------------------------------
 
@@ -300,13 +286,10 @@ class FakeLLM:
     def take_surprises(self) -> list[str]:
         """Surprises since the last call: unmatched requests (strict mode) and exceptions inside fakellm."""
         self.app.journal.wait_settled(self.settle_timeout)
-        errors = self.app.pipeline.server_errors
+        errors = self.app.take_server_errors()
         with self._lock:
-            found = self._surprises + [
-                f"fakellm raised an exception answering {e}" for e in errors[self._errors_seen :]
-            ]
+            found = self._surprises + [f"fakellm raised an exception answering {e}" for e in errors]
             self._surprises = []
-            self._errors_seen = len(errors)
         return found
 
     def check(self) -> None:
@@ -320,16 +303,8 @@ class FakeLLM:
         """Back to the state at start: scenarios, default, keys, strictness, scenario and fault counters;
         the journal is emptied and pending surprises are dropped."""
         app = self.app
-        baseline: dict[str, Scenario] = self._baseline["scenarios"]
-        for name in app.library.names:
-            if name not in baseline:
-                app.library.remove(name)
-        for scenario in baseline.values():
-            app.library.replace(scenario)
-        app.library.default = self._baseline["default"]
-        app.pipeline.auth.keys = list(self._baseline["keys"])
-        self.strict = self._baseline["strict"]
-        app.library.reset()
-        app.pipeline.faults.reset()
+        if self._baseline is not None:
+            app.restore(self._baseline)
+        self.strict = self._baseline_strict
         self.take_surprises()
-        app.journal.clear()
+        app.reset()

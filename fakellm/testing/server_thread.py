@@ -16,6 +16,7 @@ import time
 import uvicorn
 
 from fakellm.server.app import FakeLLMApp
+from fakellm.server.transport import silence_deliberate_drops
 
 # How long open responses (a stalled stream, say) may take to finish once the server stops.
 STOP_GRACE_S = 1.0
@@ -63,6 +64,7 @@ class _PromptServer(uvicorn.Server):
 class ServerThread:
     def __init__(self, app: FakeLLMApp, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
+        silence_deliberate_drops()  # process-wide, so installed here, where a server is set up (not by the app)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))

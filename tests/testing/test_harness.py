@@ -223,3 +223,32 @@ def test_strict_mode_flags_a_file_scenario_whose_rules_do_not_match():
         assert _chat(llm.openai_base_url, "something else").status_code == 400
         with pytest.raises(FakeLLMSurpriseError, match="something else"):
             llm.check()
+
+
+def test_the_harness_changes_the_server_only_through_its_control_api():
+    # `FakeLLMApp`'s control API (scenarios, default, keys, snapshot/restore, reset, server errors) is
+    # the only way in: no reaching through to the pipeline, the library, auth or the fault stage.
+    import ast
+    from pathlib import Path
+
+    import fakellm.testing
+
+    internals = {"pipeline", "library", "auth", "faults", "router", "admin"}
+    found = []
+    for path in Path(fakellm.testing.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in internals:
+                found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    assert found == []
+
+
+def test_reset_after_live_changes_matches_a_fresh_start():
+    with FakeLLM(api_key="sk-first-key-0001") as llm:
+        fresh = (llm.scenarios, llm.default_scenario, llm.api_key, llm.strict)
+        llm.add_rule(reply="x", scenario="added")
+        llm.default_scenario = "added"
+        llm.set_api_keys(["sk-second-key-02"])
+        llm.remove_scenario("echo")
+        llm.strict = True
+        llm.reset()
+        assert (llm.scenarios, llm.default_scenario, llm.api_key, llm.strict) == fresh
