@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fakellm.config import DEFAULT_SCENARIO
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.model import ChatRequest
@@ -18,7 +19,7 @@ MODEL_PREFIX = "fakellm/"
 
 
 class ScenarioLibrary:
-    def __init__(self, scenarios: Iterable[Scenario], default: str = "echo") -> None:
+    def __init__(self, scenarios: Iterable[Scenario], default: str = DEFAULT_SCENARIO) -> None:
         self._by_name: dict[str, Scenario] = {}
         for scenario in scenarios:
             if scenario.name in self._by_name:

@@ -15,6 +15,7 @@ import time
 
 import uvicorn
 
+from fakellm.config import DEFAULT_HOST
 from fakellm.server.app import FakeLLMApp
 from fakellm.server.transport import silence_deliberate_drops
 
@@ -62,7 +63,7 @@ class _PromptServer(uvicorn.Server):
 
 
 class ServerThread:
-    def __init__(self, app: FakeLLMApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: FakeLLMApp, host: str = DEFAULT_HOST, port: int = 0) -> None:
         self.app = app
         silence_deliberate_drops()  # process-wide, so installed here, where a server is set up (not by the app)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
