@@ -6,10 +6,12 @@ event separator (`\\n\\n` or `\\r\\n\\r\\n`); a wrong content type is a header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from fakellm.frames import StreamPlan, content_frame_index
 
+# The one list of breakages: scenario files (`stream.malformed`) accept exactly these.
 Breakage = Literal["truncated_json", "missing_data_prefix", "missing_blank_line", "wrong_content_type"]
 
 WRONG_CONTENT_TYPE = "text/plain; charset=utf-8"
@@ -43,18 +45,19 @@ def drop_blank_line(data: bytes) -> bytes:
     return body + separator[: len(separator) // 2]
 
 
+_FRAME_BREAKERS: dict[Breakage, Callable[[bytes], bytes]] = {
+    "truncated_json": truncate_json,
+    "missing_data_prefix": drop_data_prefix,
+    "missing_blank_line": drop_blank_line,
+}
+
+
 def break_framing(plan: StreamPlan, breakage: Breakage, at: int) -> dict[str, str]:
     """Break content frame `at` of the plan in place; returns headers to send instead of the usual."""
     if breakage == "wrong_content_type":
         return {"content-type": WRONG_CONTENT_TYPE}
     index = content_frame_index(plan.frames, at)
-    if index is None:
-        return {}
-    frame = plan.frames[index]
-    if breakage == "truncated_json":
-        frame.data = truncate_json(frame.data)
-    elif breakage == "missing_data_prefix":
-        frame.data = drop_data_prefix(frame.data)
-    else:
-        frame.data = drop_blank_line(frame.data)
+    if index is not None:
+        frame = plan.frames[index]
+        frame.data = _FRAME_BREAKERS[breakage](frame.data)
     return {}

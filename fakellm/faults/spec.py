@@ -11,6 +11,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fakellm.faults.malformed import Breakage
+
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -73,9 +75,7 @@ class StreamFaultSpec(_Spec):
     stall_after: int | None = Field(None, ge=0, description="go silent after N content chunks (headers first)")
     stall_max_s: float = Field(300, gt=0, description="close a stalled stream after this long")
     pause: PauseSpec | None = None
-    malformed: Literal["truncated_json", "missing_data_prefix", "missing_blank_line", "wrong_content_type"] | None = (
-        Field(None, description="break the framing on purpose")
-    )
+    malformed: Breakage | None = Field(None, description="break the framing on purpose")
     malformed_at: int = Field(1, ge=0, description="which content chunk to break")
 
 
@@ -90,4 +90,3 @@ class FaultSpec(_Spec):
     error: ErrorSpec | None = None
     stream: StreamFaultSpec | None = None
     rate_limit: RateLimitSpec | None = None
-    api_keys: list[str] | None = Field(None, description="keys this scenario accepts, instead of --api-key")

@@ -264,6 +264,14 @@ class Rule(FaultSpec):
         description="after the last of `replies`: repeat_last (default), cycle, error, or next_rule (stop matching)",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict) and "api_keys" in value:
+            # Keys are judged before any rule runs, so a refused call never moves a sequence on.
+            raise ValueError("`api_keys` belongs in the scenario's `defaults`, not in a rule")
+        return value
+
     @model_validator(mode="after")
     def _one_answer(self) -> Rule:
         if self.reply is None and self.replies is None:
@@ -272,9 +280,6 @@ class Rule(FaultSpec):
             raise ValueError("a rule takes `reply` or `replies`, not both")
         if self.exhausted is not None and self.replies is None:
             raise ValueError("`exhausted` applies only to a sequence of `replies`")
-        if self.api_keys is not None:
-            # Keys are judged before any rule runs, so a refused call never moves a sequence on.
-            raise ValueError("`api_keys` belongs in the scenario's `defaults`, not in a rule")
         return self
 
     @property
@@ -289,6 +294,7 @@ class Defaults(FaultSpec):
 
     model: str | None = Field(None, description="the model name reported in replies; omitted: the requested one")
     seed: int | None = Field(None, description="seed for generated text and ids when neither --seed nor the header")
+    api_keys: list[str] | None = Field(None, description="keys this scenario accepts, instead of --api-key")
 
 
 class ScenarioFile(_Model):

@@ -49,3 +49,19 @@ def test_wrong_content_type_is_a_header_not_a_frame_change() -> None:
     plan = StreamPlan("text/event-stream", [Frame(EVENT, 1)])
     assert break_framing(plan, "wrong_content_type", 0) == {"content-type": WRONG_CONTENT_TYPE}
     assert plan.frames[0].data == EVENT
+
+
+def test_scenario_files_accept_exactly_the_breakages_there_are() -> None:
+    from typing import get_args
+
+    from fakellm.faults.malformed import Breakage
+    from fakellm.faults.spec import StreamFaultSpec
+
+    schema = StreamFaultSpec.model_json_schema()["properties"]["malformed"]
+    accepted = next(option["enum"] for option in schema["anyOf"] if "enum" in option)
+    assert accepted == list(get_args(Breakage))
+    plan = StreamPlan("text/event-stream", [Frame(EVENT, 1)])
+    for kind in get_args(Breakage):  # each one does something
+        headers = break_framing(plan, kind, 0)
+        assert (plan.frames[0].data, headers) != (EVENT, {}), kind
+        plan.frames[0].data = EVENT

@@ -29,8 +29,9 @@ class FaultScenario:
     def __init__(self, name: str, faults: dict[str, Any], text: str | None = None) -> None:
         self.name = name
         self.description = f"test scenario {name}"
-        self.faults = FaultSpec.model_validate(faults)
-        self.api_keys = self.faults.api_keys
+        settings = dict(faults)
+        self.api_keys: list[str] | None = settings.pop("api_keys", None)  # a scenario's, as in `defaults`
+        self.faults = FaultSpec.model_validate(settings)
         self.text = text
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
