@@ -48,7 +48,7 @@ class StreamPlan:
     # After `end_after`: how many rendered frames go out, and the rendered frames cut off. The schedule
     # is worked out on the stream as rendered, so a cut changes neither the timing nor the jitter drawn.
     kept: int | None = None
-    cut_off: list[Frame] = field(default_factory=list)
+    cut_off: tuple[Frame, ...] = ()
 
     @property
     def content_frames(self) -> int:
@@ -57,12 +57,12 @@ class StreamPlan:
     @property
     def rendered(self) -> list[Frame]:
         """The frames as the dialect rendered them, before any cut (without an appended error event)."""
-        return self.frames if self.kept is None else self.frames[: self.kept] + self.cut_off
+        return self.frames if self.kept is None else [*self.frames[: self.kept], *self.cut_off]
 
     def end_after(self, count: int, event: bytes | None = None) -> None:
         """End the stream after `count` content frames (`content_cut`), then send `event` if given."""
         keep = content_cut(self.frames, count)
-        self.kept, self.cut_off = keep, self.frames[keep:]
+        self.kept, self.cut_off = keep, tuple(self.frames[keep:])
         del self.frames[keep:]
         if event is not None:
             self.frames.append(Frame(event))
