@@ -8,7 +8,7 @@ field names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 Role = Literal["system", "developer", "user", "assistant", "tool"]
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "error"]
@@ -70,6 +70,17 @@ class Tool:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class DialectOptions:
+    """What a dialect parsed from a request for its own rendering, in its own terms.
+
+    Each dialect that needs some defines a subclass (`OpenAIOptions`, `GroqOptions`, …); nothing
+    outside the dialect reads them, and the journal does not publish them."""
+
+
+OptionsT = TypeVar("OptionsT", bound=DialectOptions)
+
+
 @dataclass(slots=True)
 class ChatRequest:
     dialect: str
@@ -81,7 +92,13 @@ class ChatRequest:
     include_usage: bool = False
     max_tokens: int | None = None
     n: int = 1
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)  # client fields the parser did not model, as sent
+    options: DialectOptions = DialectOptions()  # the dialect's own, typed (frozen: one shared default)
+
+    def options_as(self, kind: type[OptionsT]) -> OptionsT:
+        """The dialect's options when they are of `kind`, else `kind`'s defaults."""
+        options = self.options
+        return options if isinstance(options, kind) else kind()
 
     @property
     def last_user_text(self) -> str:
@@ -124,8 +141,9 @@ class Reply:
     tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: FinishReason | None = None
     usage: Usage | None = None
-    # Render reasoning to OpenAI-style clients as `reasoning_content` (DeepSeek style).
-    reasoning_as_content_field: bool = False
+    # The model shows its reasoning openly, as DeepSeek-R1-style models do; each dialect renders shown
+    # reasoning its own way (OpenAI-style ones as `reasoning_content`).
+    reasoning_shown: bool = False
 
     @property
     def resolved_finish_reason(self) -> FinishReason:

@@ -113,5 +113,5 @@ def truncate_reply(reply: Reply, max_tokens: int) -> Reply:
         reasoning=reply.reasoning,
         finish_reason="length",
         usage=reply.usage,
-        reasoning_as_content_field=reply.reasoning_as_content_field,
+        reasoning_shown=reply.reasoning_shown,
     )

@@ -1,13 +1,12 @@
 """Azure OpenAI's chat-completions dialect: `/openai/deployments/{deployment}/chat/completions`.
 
-Azure serves OpenAI's schema with its own touches: every JSON object has its
-keys sorted, a stream opens with a prompt-filter chunk (`choices: []`, empty
-id and model), every choice carries `content_filter_results`, models report a
-versioned name, and errors carry a *string* `code`. The bodies are produced by
-the OpenAI dialect and re-dressed here, so both stay in step.
+Azure serves OpenAI's schema with its own touches, set in its `Policy`: every JSON object has
+its keys sorted, a stream opens with a prompt-filter chunk (`choices: []`, empty id and model),
+every choice carries `content_filter_results`, there is no `service_tier` or `obfuscation`,
+models report a versioned name, and errors carry a *string* `code`.
 
-The Azure v1 route `/openai/v1/chat/completions` is also Groq's path: Azure
-claims it only when the request carries an `api-key` header.
+The Azure v1 route `/openai/v1/chat/completions` is also Groq's path: Azure claims it only when
+the request carries an `api-key` header.
 """
 
 from __future__ import annotations
@@ -18,11 +17,13 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
-from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, compact_sorted, dumps
+from fakellm.dialects.openai.encoding import NATIVE, SORTED
+from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key
+from fakellm.dialects.openai.policy import FINGERPRINT, Policy, Reasoning, shown_reasoning
 from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
 from fakellm.faults.ratelimit import RateLimitStatus
-from fakellm.frames import Frame, StreamPlan
+from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
@@ -79,7 +80,25 @@ def versioned_model(name: str) -> str:
     return VERSIONED_MODELS.get(name, name)
 
 
-class AzureDialect(OpenAIDialect):
+def _body_tail(ids: IdSource) -> dict[str, Any]:
+    return {
+        "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": PROMPT_FILTER}],
+        "system_fingerprint": FINGERPRINT,
+    }
+
+
+POLICY = Policy(
+    encoder=SORTED,
+    service_tier=None,
+    content_filter=CONTENT_FILTER,
+    message_tail=(("refusal", None),),
+    opening=PROMPT_FILTER_CHUNK,
+    obfuscation=False,
+    body_tail=_body_tail,
+)
+
+
+class AzureDialect(OpenAIFamilyDialect):
     name: ClassVar[str] = "azure"
     client_base_path: ClassVar[str] = ""  # the SDK adds its own path
     routes: ClassVar[tuple[RouteSpec, ...]] = (
@@ -89,25 +108,23 @@ class AzureDialect(OpenAIDialect):
         RouteSpec("GET", "/openai/models", "models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
+    key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
+    policy: ClassVar[Policy] = POLICY
 
     def claims(self, ctx: RequestContext) -> bool:
         return "deployment" in ctx.path_params or "api-key" in ctx.headers
 
-    key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
-
     def api_key(self, ctx: RequestContext) -> str | None:
         key = ctx.header("api-key")
-        return key.strip() if key is not None else super().api_key(ctx)
+        return key.strip() if key is not None else bearer_key(ctx)
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         deployment = ctx.path_params.get("deployment")
-        api_version = ctx.query.get("api-version")
-        if deployment is not None and not api_version:
+        if deployment is not None and not ctx.query.get("api-version"):
             raise ApiError(404, code="missing_api_version")
         request = parse_chat_body(body, self.name, model_required=deployment is None)
         if deployment is not None:
             request.model = deployment
-        request.extras["api_version"] = api_version or "v1"
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
@@ -124,79 +141,65 @@ class AzureDialect(OpenAIDialect):
 
     # --- bodies --------------------------------------------------------------------------------
 
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        body = json.loads(super().render_reply(request, replies, versioned_model(model), ctx))
-        for choice in body["choices"]:
-            choice["content_filter_results"] = CONTENT_FILTER
-            choice["message"].pop("annotations", None)
-        body.pop("service_tier", None)
-        body["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": PROMPT_FILTER}]
-        return compact_sorted(body).encode()
+    def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
+        return shown_reasoning(reply)
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        plan = super().render_stream(request, replies, versioned_model(model), ctx)
-        frames = [Frame(PROMPT_FILTER_CHUNK)]
-        for frame in plan.frames:
-            chunk = json.loads(frame.data[len(b"data: ") :])
-            chunk.pop("obfuscation", None)
-            chunk.pop("service_tier", None)
-            for choice in chunk["choices"]:
-                delta = choice["delta"]
-                # Azure filters the text it streams; role and finish chunks carry an empty result.
-                choice["content_filter_results"] = CONTENT_FILTER if delta.get("content") else {}
-            frames.append(Frame(f"data: {compact_sorted(chunk)}\n\n".encode(), frame.tokens))
-        return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)
+    def model_name(self, model: str) -> str:
+        return versioned_model(model)
 
     # --- errors --------------------------------------------------------------------------------
 
-    def error_message(self, error: ApiError) -> str:
-        if error.message:
-            return error.message
-        if error.code == "missing_api_key":
-            return (
-                "Access denied due to missing subscription key. Make sure to include subscription key when "
-                "making requests to an API."
-            )
-        if error.kind is ErrorKind.RATE_LIMIT:
-            return self.rate_limit_message(error)
-        return _STOCK_MESSAGES.get(error.status, f"The request failed with status {error.status}.")
-
-    def rate_limit_message(self, error: ApiError) -> str:
-        kind = "token" if error.details.get("limit_name") == "tokens" else "call"
-        wait = max(1, round(error.retry_after or 1))
-        version = error.details.get("api_version", DEFAULT_API_VERSION)
-        return (
-            f"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version {version} have "
-            f"exceeded {kind} rate limit of your current OpenAI S0 pricing tier. Please retry after {wait} "
-            f"second{'s' if wait != 1 else ''}. Please go here: https://aka.ms/oai/quotaincrease if you would "
-            "like to further increase the default rate limit."
-        )
-
-    def error_object(self, error: ApiError) -> dict[str, Any]:
+    def error_object(self, error: ApiError, ctx: RequestContext) -> dict[str, Any]:
         # Validation errors come from the model service in OpenAI's shape; the gateway's own
         # errors (auth, quota, routing, outages) are just a string code and a message.
         if error.status == 400:
             return {
-                "message": self.error_message(error),
+                "message": error_message(error),
                 "type": "invalid_request_error",
                 "param": error.param,
                 "code": error.code or "BadRequest",
             }
         code = "DeploymentNotFound" if error.code == "model_not_found" else str(error.status)
-        return {"code": code, "message": self.error_message(error)}
+        return {"code": code, "message": error_message(error)}
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
-        headers = {"content-type": "application/json", **error.headers}
+        headers = {"content-type": JSON_MEDIA_TYPE, **error.headers}
         if error.code in ("missing_api_version", "unknown_url"):
             return ErrorResponse(404, headers, RESOURCE_NOT_FOUND)
         if error.kind is ErrorKind.RATE_LIMIT and "api_version" not in error.details:
             error.details["api_version"] = ctx.query.get("api-version", DEFAULT_API_VERSION)
-        wrapped = {"error": self.error_object(error)}
+        wrapped = {"error": self.error_object(error, ctx)}
         # OpenAI-style validation errors keep OpenAI's key order; the gateway's are sorted.
-        body = dumps(wrapped) if error.status == 400 else compact_sorted(wrapped)
+        body = NATIVE.encode(wrapped) if error.status == 400 else SORTED.encode(wrapped)
         return ErrorResponse(error.status, headers, body.encode())
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         if error.kind is ErrorKind.RATE_LIMIT:
-            error.details.setdefault("api_version", request.extras.get("api_version", DEFAULT_API_VERSION))
-        return f"data: {compact_sorted({'error': self.error_object(error)})}\n\n".encode()
+            # The v1 route carries no api-version; its quota errors name "v1".
+            error.details.setdefault("api_version", ctx.query.get("api-version") or "v1")
+        return f"data: {SORTED.encode({'error': self.error_object(error, ctx)})}\n\n".encode()
+
+
+def error_message(error: ApiError) -> str:
+    if error.message:
+        return error.message
+    if error.code == "missing_api_key":
+        return (
+            "Access denied due to missing subscription key. Make sure to include subscription key when "
+            "making requests to an API."
+        )
+    if error.kind is ErrorKind.RATE_LIMIT:
+        return rate_limit_message(error)
+    return _STOCK_MESSAGES.get(error.status, f"The request failed with status {error.status}.")
+
+
+def rate_limit_message(error: ApiError) -> str:
+    kind = "token" if error.details.get("limit_name") == "tokens" else "call"
+    wait = max(1, round(error.retry_after or 1))
+    version = error.details.get("api_version", DEFAULT_API_VERSION)
+    return (
+        f"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version {version} have "
+        f"exceeded {kind} rate limit of your current OpenAI S0 pricing tier. Please retry after {wait} "
+        f"second{'s' if wait != 1 else ''}. Please go here: https://aka.ms/oai/quotaincrease if you would "
+        "like to further increase the default rate limit."
+    )

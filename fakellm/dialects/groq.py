@@ -1,33 +1,27 @@
 """Groq's chat-completions dialect: `/openai/v1/chat/completions` (Groq's base URL is `…/openai/v1`).
 
-OpenAI's schema and framing, with Groq's differences: an `x_groq` object (the
-request id on the first chunk, timed usage on the last), the finish reason and
-usage together on the final chunk, tool calls delivered whole in one delta,
-and reasoning shown as `reasoning_format` asks (`parsed`, `raw` or `hidden`).
+OpenAI's schema and framing, with Groq's differences, set in its `Policy`: an `x_groq` object
+(the request id on the first chunk, timed usage on the last), the finish reason and usage
+together on the final chunk, tool calls delivered whole in one delta, no `refusal` or
+`annotations`, and reasoning shown as `reasoning_format` asks (`parsed`, `raw` or `hidden`).
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
-from fakellm.dialects.openai import (
-    DONE,
-    NULL_TAIL,
-    SSE_MEDIA_TYPE,
-    OpenAIDialect,
-    dumps,
-    tool_call_object,
-    try_again_in,
-)
-from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body
+from fakellm.dialects.openai.errors import error_code, try_again_in
+from fakellm.dialects.openai.errors import error_type as openai_error_type
+from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
+from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body, require_object
 from fakellm.errors import ApiError, ErrorKind, bad_request
-from fakellm.frames import Frame, StreamPlan
 from fakellm.ids import DIGITS, IdSource
-from fakellm.model import ChatRequest, Reply, Usage
-from fakellm.tokens import interleave, reply_pieces, reply_usage
+from fakellm.model import ChatRequest, DialectOptions, Reply, Usage
 
 REASONING_FORMATS = ("hidden", "raw", "parsed")
 REASONING_EFFORTS = ("none", "default", "low", "medium", "high")
@@ -70,27 +64,90 @@ def groq_usage(usage: Usage) -> dict[str, Any]:
     return body
 
 
-def reasoning_format(request: ChatRequest) -> str:
-    fmt = request.extras.get("reasoning_format")
-    if isinstance(fmt, str):
-        return fmt
-    include = request.extras.get("include_reasoning")
-    if include is True:
-        return "parsed"
-    if include is False:
-        return "hidden"
-    return DEFAULT_REASONING_FORMAT
+@dataclass(frozen=True, slots=True)
+class GroqOptions(DialectOptions):
+    """How the reasoning shows (`reasoning_format`, or what `include_reasoning` means), and the effort asked."""
+
+    reasoning_format: str = DEFAULT_REASONING_FORMAT
+    reasoning_effort: str | None = None
 
 
-def shown_reply(reply: Reply, fmt: str) -> Reply:
-    """The reply as the client sees it: `raw` inlines the reasoning, `hidden` drops it."""
-    if not reply.reasoning or fmt == "parsed":
-        return reply
-    text = f"<think>\n{reply.reasoning}\n</think>\n\n{reply.text}" if fmt == "raw" else reply.text
-    return Reply(text=text, tool_calls=reply.tool_calls, finish_reason=reply.finish_reason, usage=reply.usage)
+DEFAULT_OPTIONS = GroqOptions()
+# `reasoning_format` as chunks show it: `raw` inlines the thinking into the text, `hidden` drops it.
+REASONING = {
+    "parsed": Reasoning(field="reasoning"),
+    "raw": Reasoning(inline=("<think>\n", "\n</think>\n\n")),
+    "hidden": HIDDEN,
+}
+CONSUMED = frozenset({"reasoning_format", "include_reasoning", "reasoning_effort"})
 
 
-class GroqDialect(OpenAIDialect):
+def groq_options(body: dict[str, Any]) -> GroqOptions:
+    fmt = body.get("reasoning_format")
+    if fmt is not None and fmt not in REASONING_FORMATS:
+        raise invalid_value("reasoning_format", fmt, REASONING_FORMATS)
+    include = body.get("include_reasoning")
+    if include is not None:
+        optional_bool(body, "include_reasoning")
+        if fmt is not None:
+            raise bad_request(
+                "`include_reasoning` and `reasoning_format` are mutually exclusive; set only one of them.",
+                param="include_reasoning",
+            )
+        fmt = "parsed" if include else "hidden"
+    effort = body.get("reasoning_effort")
+    if effort is not None and effort not in REASONING_EFFORTS:
+        raise invalid_value("reasoning_effort", effort, REASONING_EFFORTS)
+    if fmt is None and effort is None:
+        return DEFAULT_OPTIONS
+    return GroqOptions(fmt or DEFAULT_REASONING_FORMAT, effort)
+
+
+def _seed(ids: IdSource) -> int:
+    return int(ids.token(9, DIGITS)) + 1
+
+
+def _body_tail(ids: IdSource) -> dict[str, Any]:
+    return {
+        "usage_breakdown": None,
+        "system_fingerprint": FINGERPRINT,
+        "x_groq": {"id": ids.lower("req_"), "seed": _seed(ids)},
+        "service_tier": "on_demand",
+    }
+
+
+def _stream_values(ids: IdSource) -> dict[str, Any]:
+    return {"request_id": ids.lower("req_"), "seed": _seed(ids)}
+
+
+def _first_fields(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {"x_groq": {"id": v["request_id"], "seed": v["seed"]}}
+
+
+def _last_fields(v: Mapping[str, Any]) -> dict[str, Any]:
+    return {"x_groq": {"id": v["request_id"], "usage": v["usage"]}}  # the usage itself follows
+
+
+POLICY = Policy(
+    stream_id_length=36,
+    fingerprint=FINGERPRINT,
+    service_tier=None,
+    omit_null_content=True,
+    message_tail=(),
+    role_refusal=False,
+    role_content_null_for_tools=False,
+    whole_tool_calls=True,
+    stream_usage="always_on_last_chunk",  # on the last finish chunk: no separate `choices: []` chunk
+    obfuscation=False,
+    usage_object=groq_usage,
+    body_tail=_body_tail,
+    stream_values=_stream_values,
+    first_fields=_first_fields,
+    last_fields=_last_fields,
+)
+
+
+class GroqDialect(OpenAIFamilyDialect):
     name: ClassVar[str] = "groq"
     client_base_path: ClassVar[str] = ""  # the SDK adds its own path
     routes: ClassVar[tuple[RouteSpec, ...]] = (
@@ -98,127 +155,26 @@ class GroqDialect(OpenAIDialect):
         RouteSpec("GET", "/openai/v1/models", "models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/",)
+    policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
-        request = parse_chat_body(body, self.name)
-        extras = request.extras
-        fmt = extras.get("reasoning_format")
-        if fmt is not None and fmt not in REASONING_FORMATS:
-            raise invalid_value("reasoning_format", fmt, REASONING_FORMATS)
-        if "include_reasoning" in extras and extras["include_reasoning"] is not None:
-            optional_bool(extras, "include_reasoning")
-            if fmt is not None:
-                raise bad_request(
-                    "`include_reasoning` and `reasoning_format` are mutually exclusive; set only one of them.",
-                    param="include_reasoning",
-                )
-        effort = extras.get("reasoning_effort")
-        if effort is not None and effort not in REASONING_EFFORTS:
-            raise invalid_value("reasoning_effort", effort, REASONING_EFFORTS)
+        request = parse_chat_body(body, self.name, consumed=CONSUMED)
+        request.options = groq_options(require_object(body))
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
         return {"x-request-id": ctx.ids.lower("req_"), "x-groq-region": "us-west-1"}
 
-    # --- bodies --------------------------------------------------------------------------------
-
-    def groq_message(self, reply: Reply, fmt: str) -> dict[str, Any]:
-        shown = shown_reply(reply, fmt)
-        message: dict[str, Any] = {"role": "assistant"}
-        if shown.text or not shown.tool_calls:
-            message["content"] = shown.text
-        if fmt == "parsed" and reply.reasoning:
-            message["reasoning"] = reply.reasoning
-        if shown.tool_calls:
-            message["tool_calls"] = [tool_call_object(c) for c in shown.tool_calls]
-        return message
-
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        fmt = reasoning_format(request)
-        body = {
-            "id": ctx.ids.new("chatcmpl-"),
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [
-                {
-                    "index": i,
-                    "message": self.groq_message(reply, fmt),
-                    "logprobs": None,
-                    "finish_reason": reply.resolved_finish_reason,
-                }
-                for i, reply in enumerate(replies)
-            ],
-            "usage": groq_usage(reply_usage(request, replies)),
-            "usage_breakdown": None,
-            "system_fingerprint": FINGERPRINT,
-            "x_groq": {"id": ctx.ids.lower("req_"), "seed": _seed(ctx.ids)},
-            "service_tier": "on_demand",
-        }
-        return dumps(body).encode()
-
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        fmt = reasoning_format(request)
-        shown = [shown_reply(r, fmt) for r in replies]
-        head = (
-            f'data: {{"id":"{ctx.ids.new("chatcmpl-", 36)}","object":"chat.completion.chunk",'
-            f'"created":{int(time.time())},"model":{dumps(model)},"system_fingerprint":"{FINGERPRINT}","choices":['
-        )
-        request_id = ctx.ids.lower("req_")
-        tail = NULL_TAIL
-        frames: list[Frame] = []
-        for i, _ in enumerate(shown):
-            role = f'{{"index":{i},"delta":{{"role":"assistant","content":""}}{tail}'
-            x_groq = f',"x_groq":{{"id":"{request_id}","seed":{_seed(ctx.ids)}}}' if i == 0 else ""
-            frames.append(Frame(f"{head}{role}]{x_groq}}}\n\n".encode()))
-        pieces = interleave([reply_pieces(r, i, whole_tool_calls=True) for i, r in enumerate(shown)])
-        for piece in pieces:
-            if piece.kind == "text":
-                delta = f'{{"content":{dumps(piece.text)}}}'
-            elif piece.kind == "reasoning":
-                delta = f'{{"reasoning":{dumps(piece.text)}}}'
-            else:
-                call = shown[piece.choice].tool_calls[piece.tool_index]
-                whole = {**tool_call_object(call), "index": piece.tool_index}
-                delta = f'{{"tool_calls":[{dumps(whole)}]}}'
-            frames.append(Frame(f'{head}{{"index":{piece.choice},"delta":{delta}{tail}]}}\n\n'.encode(), 1))
-        usage = dumps(groq_usage(reply_usage(request, replies)))
-        for i, reply in enumerate(shown):
-            finish = f'{{"index":{i},"delta":{{}},"logprobs":null,"finish_reason":"{reply.resolved_finish_reason}"}}'
-            # Usage rides on the last finish chunk: Groq sends no separate `choices: []` chunk.
-            last = i == len(shown) - 1
-            extra = f',"x_groq":{{"id":"{request_id}","usage":{usage}}},"usage":{usage}' if last else ""
-            frames.append(Frame(f"{head}{finish}]{extra}}}\n\n".encode()))
-        return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)
+    def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
+        return REASONING[request.options_as(GroqOptions).reasoning_format]
 
     # --- errors --------------------------------------------------------------------------------
 
-    def error_message(self, error: ApiError) -> str:
-        if error.message:
-            return error.message
-        if error.code in ("invalid_api_key", "missing_api_key"):
-            return "Invalid API Key"
-        if error.kind is ErrorKind.RATE_LIMIT:
-            return self.rate_limit_message(error)
-        return _STOCK_MESSAGES.get(error.status, f"Request failed with status {error.status}.")
-
-    def rate_limit_message(self, error: ApiError) -> str:
-        d = error.details
-        unit = (
-            "requests per minute (RPM)" if d.get("limit_name", "requests") == "requests" else "tokens per minute (TPM)"
-        )
-        return (
-            f"Rate limit reached for model `{d.get('model', 'fakellm')}` in organization `org_fakellm` service tier "
-            f"`on_demand` on {unit}: Limit {d.get('limit', 0)}, Used {d.get('used', 0)}, Requested "
-            f"{d.get('requested', 1)}. Please try again in {try_again_in(error.retry_after or 1.0)}. Need more "
-            "tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing"
-        )
-
-    def error_object(self, error: ApiError) -> dict[str, Any]:
-        body: dict[str, Any] = {"message": self.error_message(error), "type": self.error_type(error)}
+    def error_object(self, error: ApiError, ctx: RequestContext) -> dict[str, Any]:
+        body: dict[str, Any] = {"message": error_message(error), "type": error_type(error)}
         if error.param is not None:
             body["param"] = error.param
-        code = self.error_code(error)
+        code = error_code(error)
         if code is not None:
             body["code"] = code
         return body
@@ -228,15 +184,31 @@ class GroqDialect(OpenAIDialect):
         response = super().render_error(error, ctx)
         return ErrorResponse(response.status, response.headers, response.body + b"\n")
 
-    def error_type(self, error: ApiError) -> str:
-        if error.kind is ErrorKind.RATE_LIMIT:
-            return str(error.details.get("limit_name", "requests"))
-        if error.kind is ErrorKind.TOO_LARGE:
-            return "tokens"
-        if error.kind is ErrorKind.AUTHENTICATION:
-            return "invalid_request_error"
-        return super().error_type(error)
+
+def error_message(error: ApiError) -> str:
+    if error.message:
+        return error.message
+    if error.code in ("invalid_api_key", "missing_api_key"):
+        return "Invalid API Key"
+    if error.kind is ErrorKind.RATE_LIMIT:
+        return rate_limit_message(error)
+    return _STOCK_MESSAGES.get(error.status, f"Request failed with status {error.status}.")
 
 
-def _seed(ids: IdSource) -> int:
-    return int(ids.token(9, DIGITS)) + 1
+def rate_limit_message(error: ApiError) -> str:
+    d = error.details
+    unit = "requests per minute (RPM)" if d.get("limit_name", "requests") == "requests" else "tokens per minute (TPM)"
+    return (
+        f"Rate limit reached for model `{d.get('model', 'fakellm')}` in organization `org_fakellm` service tier "
+        f"`on_demand` on {unit}: Limit {d.get('limit', 0)}, Used {d.get('used', 0)}, Requested "
+        f"{d.get('requested', 1)}. Please try again in {try_again_in(error.retry_after or 1.0)}. Need more "
+        "tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing"
+    )
+
+
+def error_type(error: ApiError) -> str:
+    if error.kind is ErrorKind.TOO_LARGE:
+        return "tokens"
+    if error.kind is ErrorKind.AUTHENTICATION:
+        return "invalid_request_error"
+    return openai_error_type(error)

@@ -33,7 +33,7 @@ def build_reply(spec: ReplySpec, env: ReplyEnv) -> Reply:
         reasoning=render(spec.reasoning, env) if spec.reasoning else "",
         tool_calls=[_tool_call(c, env) for c in spec.tool_calls or []],
         finish_reason=spec.finish_reason,
-        reasoning_as_content_field=spec.reasoning_content,
+        reasoning_shown=spec.reasoning_content,
     )
     if spec.usage is not None:
         counted = reply_usage(env.request, [reply])

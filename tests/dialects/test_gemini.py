@@ -200,10 +200,10 @@ def test_no_rate_limit_headers() -> None:
 
 
 def test_stream_error_frames_for_sse_and_array() -> None:
-    request = ChatRequest("gemini", "m", [Message("user", [TextPart("hi")])], stream=True, extras={"alt": "sse"})
-    sse = GeminiDialect().render_stream_error(ApiError(503), request, context_for(GeminiDialect()))
+    request = ChatRequest("gemini", "m", [Message("user", [TextPart("hi")])], stream=True)
+    dialect = GeminiDialect()
+    sse = dialect.render_stream_error(ApiError(503), request, context_for(dialect, query={"alt": "sse"}))
     assert sse.startswith(b'data: {"error": {"code": 503,')
     assert sse.endswith(b"}}\r\n\r\n")
-    request.extras["alt"] = "json"
-    array = GeminiDialect().render_stream_error(ApiError(503), request, context_for(GeminiDialect()))
+    array = dialect.render_stream_error(ApiError(503), request, context_for(dialect))
     assert json.loads(b"[{}" + array + b"\n]")[1]["error"]["status"] == "UNAVAILABLE"

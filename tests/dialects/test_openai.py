@@ -222,15 +222,3 @@ def test_an_unseeded_server_does_not_reseed_a_seeded_one(make_server: Callable[.
     first = post(seeded, PATHS[0]).json()["id"]
     make_server(ServerConfig())  # e.g. a FakeLLM() started inside a test of a seeded session
     assert [first, post(seeded, PATHS[0]).json()["id"]] == expected
-
-
-@pytest.mark.parametrize("text", ["", "plain", 'quote " and \\ back', "line\nbreak\ttab\x01", "é ü 日本 😀", "\u2028"])
-def test_plain_text_message_is_written_exactly_as_the_general_encoder_writes_it(text: str) -> None:
-    from fakellm.dialects.openai import OpenAIDialect, dumps
-    from fakellm.model import Reply
-
-    dialect, reply = OpenAIDialect(), Reply(text=text)
-    assert dialect.message_json(reply) == json.dumps(
-        dialect.message_object(reply), separators=(",", ":"), ensure_ascii=False
-    )
-    assert dumps(text) == json.dumps(text, separators=(",", ":"), ensure_ascii=False)

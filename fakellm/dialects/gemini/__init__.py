@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from fakellm.context import RequestContext
 from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
-from fakellm.dialects.gemini.request import parse_generate_body
+from fakellm.dialects.gemini.request import GeminiOptions, parse_generate_body
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
@@ -59,6 +59,11 @@ def usage_metadata(prompt: int, candidates: int, thoughts: int) -> dict[str, Any
     return body
 
 
+def sse(ctx: RequestContext) -> bool:
+    """Whether the client asked for the SSE framing (`?alt=sse`) rather than a streamed JSON array."""
+    return ctx.query.get("alt") == "sse"
+
+
 def final_usage(usage: Usage) -> dict[str, Any]:
     return usage_metadata(usage.prompt_tokens, usage.completion_tokens - usage.reasoning_tokens, usage.reasoning_tokens)
 
@@ -88,10 +93,7 @@ class GeminiDialect(Dialect):
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         stream = ctx.path_params.get("method") == "streamGenerateContent"
-        request = parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
-        if stream:
-            request.extras["alt"] = "sse" if ctx.query.get("alt") == "sse" else "json"
-        return request
+        return parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
 
     key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key",)
     key_query_params: ClassVar[tuple[str, ...]] = ("key",)
@@ -129,7 +131,7 @@ class GeminiDialect(Dialect):
         }
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        thoughts = bool(request.extras.get("include_thoughts"))
+        thoughts = request.options_as(GeminiOptions).include_thoughts
         body = {
             "candidates": [self.candidate(r, i, thoughts) for i, r in enumerate(replies)],
             "usageMetadata": final_usage(reply_usage(request, replies)),
@@ -139,7 +141,7 @@ class GeminiDialect(Dialect):
         return (pretty(body) + "\n").encode()
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        thoughts = bool(request.extras.get("include_thoughts"))
+        thoughts = request.options_as(GeminiOptions).include_thoughts
         response_id = ctx.ids.new("", 23)
         prompt = prompt_tokens(request)
         shown: list[dict[str, Any]] = []
@@ -179,7 +181,7 @@ class GeminiDialect(Dialect):
             "modelVersion": model,
             "responseId": response_id,
         }
-        if request.extras.get("alt") == "sse":
+        if sse(ctx):
             frames = [Frame(f"data: {sse_json(chunk)}\r\n\r\n".encode(), 1) for chunk in shown]
             frames.append(Frame(f"data: {sse_json(last)}\r\n\r\n".encode()))
             return StreamPlan(SSE_MEDIA_TYPE, frames)
@@ -212,7 +214,7 @@ class GeminiDialect(Dialect):
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
         text = pretty({"error": error_object(error)})
-        array_stream = ctx.path_params.get("method") == "streamGenerateContent" and ctx.query.get("alt") != "sse"
+        array_stream = ctx.path_params.get("method") == "streamGenerateContent" and not sse(ctx)
         # A streamed-array request gets its error inside a one-element array, as Google sends it.
         body = f"[{text}\n]" if array_stream else text + "\n"
         headers = {"content-type": JSON_MEDIA_TYPE, **error.headers}
@@ -220,7 +222,7 @@ class GeminiDialect(Dialect):
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         wrapped = {"error": error_object(error)}
-        if request.extras.get("alt") == "sse":
+        if sse(ctx):
             return f"data: {sse_json(wrapped)}\r\n\r\n".encode()
         # Another element of the open array; the stream's tail closes it.
         return (ARRAY_SEPARATOR + pretty(wrapped)).encode()

@@ -1,34 +1,37 @@
 """Gemini's OpenAI-compatible route: `POST /v1beta/openai/chat/completions`.
 
-OpenAI's request schema, answered with Google's quirks: keys sorted, `role`
-repeated on every delta, no `finish_reason`/`logprobs` on intermediate chunks
-(the last content chunk carries the finish reason), ids without `chatcmpl-`,
-tool calls whole in one delta and ending with `stop` when streamed, thoughts
-marked with `extra_content.google.thought`, and errors as a one-element JSON array.
+OpenAI's request schema, answered with Google's quirks, set in its `Policy`: keys sorted, `role`
+repeated on every delta, no role or finish chunks and no `finish_reason`/`logprobs` on
+intermediate chunks (the last content chunk carries the finish reason), choices one after the
+other, ids without `chatcmpl-`, tool calls whole in one delta and ending with `stop` when
+streamed, thoughts marked with `extra_content.google.thought`, and errors as a one-element JSON array.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
-from fakellm.dialects.openai import DONE, SSE_MEDIA_TYPE, OpenAIDialect, compact_sorted
-from fakellm.dialects.openai.request import parse_chat_body
+from fakellm.dialects.gemini.request import WITH_THOUGHTS, WITHOUT_THOUGHTS, GeminiOptions
+from fakellm.dialects.openai.encoding import SORTED
+from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
+from fakellm.dialects.openai.request import parse_chat_body, require_object
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
-from fakellm.frames import Frame, StreamPlan
-from fakellm.model import ChatRequest, Reply, ToolCall, Usage
-from fakellm.tokens import Piece, reply_pieces, reply_usage
+from fakellm.ids import IdSource
+from fakellm.model import ChatRequest, Reply, Usage
 
-THOUGHT_MARK = {"google": {"thought": True}}
+# Thoughts, when asked for: marked deltas in a stream, `<thought>…</thought>` before the text otherwise.
+STREAMED_THOUGHTS = Reasoning(mark={"google": {"thought": True}})
+INLINE_THOUGHTS = Reasoning(inline=("<thought>", "</thought>"))
 
 
-def include_thoughts(extras: dict[str, Any]) -> bool:
+def include_thoughts(body: dict[str, Any]) -> bool:
     """`extra_body={"extra_body": {"google": {"thinking_config": {"include_thoughts": True}}}}`, as Google documents."""
-    for outer in (extras.get("extra_body"), extras):
+    for outer in (body.get("extra_body"), body):
         google = outer.get("google") if isinstance(outer, dict) else None
         config = google.get("thinking_config") if isinstance(google, dict) else None
         if isinstance(config, dict) and config.get("include_thoughts") is True:
@@ -44,18 +47,33 @@ def compat_usage(usage: Usage) -> dict[str, int]:
     }
 
 
-def compat_tool_call(call: ToolCall, index: int | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "function": {"arguments": call.arguments, "name": call.name},
-        "id": call.id,
-        "type": "function",
-    }
-    if index is not None:
-        body["index"] = index
-    return body
+def _no_tail(ids: IdSource) -> dict[str, Any]:
+    return {}
 
 
-class GeminiOpenAIDialect(OpenAIDialect):
+POLICY = Policy(
+    encoder=SORTED,
+    id_prefix="",
+    id_length=23,
+    stream_id_length=23,
+    fingerprint=None,
+    service_tier=None,
+    null_fields=False,
+    message_tail=(),
+    role_chunks=False,
+    role_on_deltas=True,
+    interleave=False,
+    whole_tool_calls=True,
+    finish_chunks=False,
+    streamed_tool_calls_finish="stop",
+    stream_usage="last_chunk",
+    obfuscation=False,
+    usage_object=compat_usage,
+    body_tail=_no_tail,
+)
+
+
+class GeminiOpenAIDialect(OpenAIFamilyDialect):
     name: ClassVar[str] = "gemini_openai"
     client_base_path: ClassVar[str] = "/v1beta/openai"
     routes: ClassVar[tuple[RouteSpec, ...]] = (
@@ -63,10 +81,11 @@ class GeminiOpenAIDialect(OpenAIDialect):
         RouteSpec("GET", "/v1beta/openai/models", "models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/openai/",)
+    policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         request = parse_chat_body(body, self.name)
-        request.extras["include_thoughts"] = include_thoughts(request.extras)
+        request.options = WITH_THOUGHTS if include_thoughts(require_object(body)) else WITHOUT_THOUGHTS
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
@@ -75,73 +94,19 @@ class GeminiOpenAIDialect(OpenAIDialect):
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         return {}
 
-    # --- bodies --------------------------------------------------------------------------------
-
-    def compat_message(self, reply: Reply, thoughts: bool) -> dict[str, Any]:
-        text = reply.text
-        if thoughts and reply.reasoning:
-            text = f"<thought>{reply.reasoning}</thought>{text}"
-        message: dict[str, Any] = {"content": text if text or not reply.tool_calls else None, "role": "assistant"}
-        if reply.tool_calls:
-            message["tool_calls"] = [compat_tool_call(c) for c in reply.tool_calls]
-        return message
-
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        thoughts = bool(request.extras.get("include_thoughts"))
-        body = {
-            "choices": [
-                {"finish_reason": r.resolved_finish_reason, "index": i, "message": self.compat_message(r, thoughts)}
-                for i, r in enumerate(replies)
-            ],
-            "created": int(time.time()),
-            "id": ctx.ids.new("", 23),
-            "model": model,
-            "object": "chat.completion",
-            "usage": compat_usage(reply_usage(request, replies)),
-        }
-        return compact_sorted(body).encode()
-
-    def compat_delta(self, piece: Piece, reply: Reply, thoughts: bool) -> dict[str, Any] | None:
-        if piece.kind == "text":
-            return {"content": piece.text, "role": "assistant"}
-        if piece.kind == "reasoning":
-            if not thoughts:
-                return None
-            return {"content": piece.text, "extra_content": THOUGHT_MARK, "role": "assistant"}
-        call = reply.tool_calls[piece.tool_index]
-        return {"role": "assistant", "tool_calls": [compat_tool_call(call, piece.tool_index)]}
-
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        thoughts = bool(request.extras.get("include_thoughts"))
-        envelope = {
-            "created": int(time.time()),
-            "id": ctx.ids.new("", 23),
-            "model": model,
-            "object": "chat.completion.chunk",
-        }
-        chunks: list[tuple[dict[str, Any], int]] = []
-        for i, reply in enumerate(replies):
-            choices: list[dict[str, Any]] = []
-            for piece in reply_pieces(reply, i, whole_tool_calls=True):
-                delta = self.compat_delta(piece, reply, thoughts)
-                if delta is not None:
-                    choices.append({"delta": delta, "index": i})
-            if not choices:
-                choices.append({"delta": {"content": "", "role": "assistant"}, "index": i})
-            # The last content chunk carries the finish reason; streamed tool calls still end with `stop`.
-            finish = "stop" if reply.resolved_finish_reason == "tool_calls" else reply.resolved_finish_reason
-            choices[-1]["finish_reason"] = finish
-            chunks += [({**envelope, "choices": [c]}, 1) for c in choices]
-        if request.include_usage:
-            chunks[-1][0]["usage"] = compat_usage(reply_usage(request, replies))
-        frames = [Frame(f"data: {compact_sorted(chunk)}\n\n".encode(), tokens) for chunk, tokens in chunks]
-        return StreamPlan(SSE_MEDIA_TYPE, frames, DONE)
+    def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
+        if not request.options_as(GeminiOptions).include_thoughts:
+            return HIDDEN
+        return STREAMED_THOUGHTS if stream else INLINE_THOUGHTS
 
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         data = [{"id": f"models/{m}", "object": "model", "owned_by": "google"} for m in model_ids]
-        return compact_sorted({"data": data, "object": "list"}).encode()
+        return SORTED.encode({"data": data, "object": "list"}).encode()
 
     # --- errors --------------------------------------------------------------------------------
+
+    def error_object(self, error: ApiError, ctx: RequestContext) -> dict[str, Any]:
+        return error_object(error)
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
         body = "[" + pretty({"error": error_object(error)}) + "\n]"
@@ -149,4 +114,4 @@ class GeminiOpenAIDialect(OpenAIDialect):
         return ErrorResponse(error_status(error), headers, body.encode())
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
-        return f"data: {compact_sorted({'error': error_object(error)})}\n\n".encode()
+        return f"data: {SORTED.encode({'error': error_object(error)})}\n\n".encode()

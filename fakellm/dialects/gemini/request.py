@@ -9,11 +9,23 @@ Both spellings protobuf JSON accepts (`systemInstruction`, `system_instruction`)
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fakellm.errors import ApiError, bad_request
 from fakellm.ids import IdSource
-from fakellm.model import ChatRequest, FilePart, ImagePart, Message, Part, Role, TextPart, Tool, ToolCall
+from fakellm.model import (
+    ChatRequest,
+    DialectOptions,
+    FilePart,
+    ImagePart,
+    Message,
+    Part,
+    Role,
+    TextPart,
+    Tool,
+    ToolCall,
+)
 
 DATA_FIELDS = (
     "text",
@@ -26,6 +38,21 @@ DATA_FIELDS = (
 )
 ROLES = ("user", "model")
 MAX_CANDIDATES = 8
+# Top-level fields the parser turns into the neutral request (the rest are kept in `extras`).
+MODELLED_FIELDS = frozenset(
+    {"contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "tool_config"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GeminiOptions(DialectOptions):
+    """`thinkingConfig.includeThoughts` (native), or Google's `thinking_config` (OpenAI route)."""
+
+    include_thoughts: bool = False
+
+
+WITH_THOUGHTS = GeminiOptions(include_thoughts=True)
+WITHOUT_THOUGHTS = GeminiOptions()
 
 
 def field(obj: dict[str, Any], camel: str) -> Any:
@@ -184,10 +211,6 @@ def parse_generate_body(body: Any, model: str, *, stream: bool, ids: IdSource) -
     config = require_dict(config, "generation_config", "GenerationConfig")
     thinking = field(config, "thinkingConfig") or {}
     thinking = require_dict(thinking, "generation_config.thinking_config", "ThinkingConfig")
-    extras: dict[str, Any] = {
-        k: v for k, v in body.items() if k not in ("contents", "systemInstruction", "system_instruction", "tools")
-    }
-    extras["include_thoughts"] = field(thinking, "includeThoughts") is True
     return ChatRequest(
         dialect="gemini",
         model=model,
@@ -198,5 +221,6 @@ def parse_generate_body(body: Any, model: str, *, stream: bool, ids: IdSource) -
         include_usage=True,
         max_tokens=_config_int(config, "maxOutputTokens", 1),
         n=_config_int(config, "candidateCount", 1, MAX_CANDIDATES) or 1,
-        extras=extras,
+        extras={k: v for k, v in body.items() if k not in MODELLED_FIELDS},
+        options=WITH_THOUGHTS if field(thinking, "includeThoughts") is True else WITHOUT_THOUGHTS,
     )

@@ -7,10 +7,23 @@ error names the exact field (`messages[0].content`) in OpenAI's own wording.
 
 from __future__ import annotations
 
+from collections.abc import Set
+from dataclasses import dataclass
 from typing import Any
 
 from fakellm.errors import ApiError, bad_request, json_type_name, missing, wrong_type
-from fakellm.model import ChatRequest, FilePart, ImagePart, Message, Part, Role, TextPart, Tool, ToolCall
+from fakellm.model import (
+    ChatRequest,
+    DialectOptions,
+    FilePart,
+    ImagePart,
+    Message,
+    Part,
+    Role,
+    TextPart,
+    Tool,
+    ToolCall,
+)
 
 ROLES: tuple[Role, ...] = ("system", "developer", "user", "assistant", "tool")
 PART_TYPES = ("text", "image_url", "input_audio", "refusal", "file")
@@ -28,6 +41,24 @@ KNOWN_FIELDS = frozenset(
     }
 )
 MAX_N = 128
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAIOptions(DialectOptions):
+    """`stream_options.include_obfuscation`: OpenAI pads every chunk unless the client says false."""
+
+    include_obfuscation: bool = True
+
+
+OBFUSCATED = OpenAIOptions()
+NOT_OBFUSCATED = OpenAIOptions(include_obfuscation=False)
+
+
+def openai_options(body: dict[str, Any]) -> OpenAIOptions:
+    """OpenAI's own options from an already parsed body."""
+    options = body.get("stream_options")
+    off = isinstance(options, dict) and options.get("include_obfuscation") is False
+    return NOT_OBFUSCATED if off else OBFUSCATED
 
 
 def invalid_value(param: str, value: object, allowed: tuple[str, ...]) -> ApiError:
@@ -184,8 +215,11 @@ def parse_tools(value: Any) -> list[Tool]:
     return tools
 
 
-def parse_chat_body(body: Any, dialect: str, *, model_required: bool = True) -> ChatRequest:
-    """Validate an OpenAI-schema body. Fields this parser does not model land in `extras`."""
+def parse_chat_body(
+    body: Any, dialect: str, *, model_required: bool = True, consumed: Set[str] = frozenset()
+) -> ChatRequest:
+    """Validate an OpenAI-schema body. Fields neither this parser nor the dialect (`consumed`) reads
+    land in `extras`."""
     data = require_object(body)
     model = data.get("model")
     if model is None:
@@ -226,9 +260,7 @@ def parse_chat_body(body: Any, dialect: str, *, model_required: bool = True) -> 
     if max_tokens is None:
         max_tokens = optional_int(data, "max_tokens", 1)
     n = optional_int(data, "n", 1, MAX_N) or 1
-    extras = {k: v for k, v in data.items() if k not in KNOWN_FIELDS}
-    if isinstance(options, dict):
-        extras["stream_options"] = options
+    extras = {k: v for k, v in data.items() if k not in KNOWN_FIELDS and k not in consumed}
     return ChatRequest(
         dialect=dialect,
         model=model,
