@@ -27,6 +27,7 @@ from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")  # a header value is printable ASCII
 DEFAULT_API_VERSION = "2024-10-21"
 # What a deployment of each model family reports as `model`; other names are reported as given.
 VERSIONED_MODELS = {
@@ -132,7 +133,8 @@ class AzureDialect(OpenAIFamilyDialect):
         headers = {"apim-request-id": request_id, "x-request-id": request_id, "x-ms-region": "East US 2"}
         deployment = ctx.path_params.get("deployment")
         if deployment:
-            headers["x-ms-deployment-name"] = re.sub(r"[^\x20-\x7e]", "?", deployment)
+            printable = deployment.isascii() and deployment.isprintable()
+            headers["x-ms-deployment-name"] = deployment if printable else _UNPRINTABLE.sub("?", deployment)
         return headers
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:

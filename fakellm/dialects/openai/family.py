@@ -70,10 +70,11 @@ class OpenAIFamilyDialect(Dialect):
         return policy.encoder.encode(body).encode()
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        usage = last_chunk_usage(self.policy, request, replies)
+        policy = self.policy
+        usage = None if policy.stream_usage == "own_chunk" else last_chunk_usage(policy, request, replies)
         writer = self.chunk_writer(request, self.model_name(model), ctx, usage)
         reasoning = [self.reasoning(request, r, stream=True) for r in replies]
-        return StreamPlan(SSE_MEDIA_TYPE, stream_frames(self.policy, writer, request, replies, reasoning), DONE)
+        return StreamPlan(SSE_MEDIA_TYPE, stream_frames(policy, writer, request, replies, reasoning), DONE)
 
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "fakellm"} for m in model_ids]

@@ -63,6 +63,8 @@ class OpenAIChunkWriter(ChunkWriter):
     chunk only adds its choice and its tail (`usage: null`, the obfuscation pad). A first or last
     chunk with fields of its own (which OpenAI's policy has none of) goes through the general writer."""
 
+    __slots__ = ("_head", "_null_usage")
+
     def __init__(
         self, ids: IdSource, model: str, *, null_usage: bool, obfuscation: bool, usage: dict[str, Any] | None = None
     ) -> None:

@@ -46,6 +46,8 @@ class ChunkWriter:
 
     `usage` is what the stream's last chunk carries when the policy puts the usage there."""
 
+    __slots__ = ("_encoded", "_plain", "compiled", "ids", "null_usage", "obfuscation", "policy", "values", "written")
+
     def __init__(
         self,
         policy: Policy,
@@ -87,7 +89,10 @@ class ChunkWriter:
             pieces, at, pad = self._plain.get("text") or self._bind("text")
             pieces[at[0]] = str(index)
             pieces[at[1]] = encode_basestring(text)
-            return self._emit(pieces, pad)
+            if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
+                pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
+            self.written += 1
+            return "".join(pieces).encode()
         return self.write("text", {"index": index, "text": text}, edge, finish)
 
     def reasoning(self, index: int, text: str, style: Reasoning, finish: str | None = None, edge: Edge = "") -> bytes:
@@ -95,7 +100,10 @@ class ChunkWriter:
             pieces, at, pad = self._plain.get(style) or self._bind("reasoning", style)
             pieces[at[0]] = str(index)
             pieces[at[1]] = encode_basestring(text)
-            return self._emit(pieces, pad)
+            if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
+                pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
+            self.written += 1
+            return "".join(pieces).encode()
         return self.write("reasoning", {"index": index, "text": text}, edge, finish, reasoning=style)
 
     def tool_open(self, index: int, tool_index: int, call: ToolCall) -> bytes:
@@ -111,7 +119,10 @@ class ChunkWriter:
             pieces[at[0]] = str(index)
             pieces[at[1]] = str(tool_index)
             pieces[at[2]] = encode_basestring(arguments)
-            return self._emit(pieces, pad)
+            if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
+                pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
+            self.written += 1
+            return "".join(pieces).encode()
         return self.write("tool_args", {"index": index, "tool_index": tool_index, "arguments": arguments}, edge, finish)
 
     def tool_whole(
@@ -158,7 +169,10 @@ class ChunkWriter:
         """The stream's own values as JSON."""
         if self._encoded is None:
             encode = self.policy.encoder.encode
-            self._encoded = {name: encode(value) for name, value in self.values.items()}
+            self._encoded = {
+                name: encode_basestring(value) if type(value) is str else encode(value)
+                for name, value in self.values.items()
+            }
         return self._encoded
 
     def _bind(self, kind: ChunkKind, style: Reasoning = HIDDEN) -> tuple[list[str], tuple[int, ...], int]:
@@ -166,9 +180,3 @@ class ChunkWriter:
         compiled, holes, pad = _plain_form(self.policy, kind, style, self.null_usage, self.obfuscation)
         found = self._plain[kind if kind != "reasoning" else style] = compiled.bind(self._encoded_values()), holes, pad
         return found
-
-    def _emit(self, pieces: list[str], pad: int) -> bytes:
-        if pad >= 0:
-            pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
-        self.written += 1
-        return "".join(pieces).encode()
