@@ -17,7 +17,7 @@ from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.openai.errors import error_code, try_again_in
 from fakellm.dialects.openai.errors import error_type as openai_error_type
 from fakellm.dialects.openai.family import OpenAIFamilyDialect
-from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
+from fakellm.dialects.openai.policy import DROPPED, Policy, Reasoning
 from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body, require_object
 from fakellm.errors import ApiError, ErrorKind, bad_request
 from fakellm.ids import DIGITS, IdSource
@@ -77,7 +77,7 @@ DEFAULT_OPTIONS = GroqOptions()
 REASONING = {
     "parsed": Reasoning(field="reasoning"),
     "raw": Reasoning(inline=("<think>\n", "\n</think>\n\n")),
-    "hidden": HIDDEN,
+    "hidden": DROPPED,
 }
 CONSUMED = frozenset({"reasoning_format", "include_reasoning", "reasoning_effort"})
 

@@ -267,3 +267,18 @@ def test_no_openai_style_dialect_reads_back_json() -> None:
     modules.append(root / "gemini" / "openai_compat.py")
     for module in modules:
         assert "json.loads" not in module.read_text(encoding="utf-8"), module
+
+
+def content_choices(dialect: OpenAIFamilyDialect, request: ChatRequest, replies: list[Reply]) -> list[int]:
+    plan = dialect.render_stream(request, replies, "m", context_for(dialect))
+    return [json.loads(f.data[len(b"data: ") : -2])["choices"][0]["index"] for f in plan.frames if f.tokens]
+
+
+def test_unseen_reasoning_takes_its_turns_and_dropped_reasoning_does_not() -> None:
+    """With n > 1, OpenAI-style hidden reasoning still takes its place in the round-robin (the model
+    is thinking); Groq's `reasoning_format: hidden` streams the reply as if it had no reasoning."""
+    replies = [Reply(text="x y", reasoning="r s"), Reply(text="a b c d")]
+    request = ChatRequest("x", "m", [Message("user", [TextPart("hi")])], stream=True)
+    assert content_choices(AzureDialect(), request, replies) == [1, 1, 0, 1, 0, 1]
+    request.options = GroqOptions("hidden")
+    assert content_choices(GroqDialect(), request, replies) == [0, 1, 0, 1, 1, 1]

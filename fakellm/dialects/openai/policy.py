@@ -87,12 +87,15 @@ OPENAI = Policy()
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Reasoning:
-    """How a reply's reasoning shows: hidden, in a field of its own, wrapped into the text, or as
-    content marked with `extra_content`. Compared by identity: each dialect keeps its own constants."""
+    """How a reply's reasoning shows: in a field of its own, wrapped into the text, as content marked
+    with `extra_content`, or not at all. Unseen reasoning still takes its turns when `n > 1` choices
+    are interleaved (the model is thinking) unless it is `dropped` (streamed as if there were none).
+    Compared by identity: each dialect keeps its own constants."""
 
     field: str | None = None  # `reasoning_content` (OpenAI, DeepSeek style), `reasoning` (Groq's parsed)
     inline: tuple[str, str] | None = None  # before and after, e.g. `<think>\n` and `\n</think>\n\n`
     mark: Mapping[str, Any] | None = None  # streamed as content with this `extra_content` (Gemini's thoughts)
+    dropped: bool = False
 
     def text(self, reply: Reply) -> str:
         """The reply's text as shown: with the reasoning wrapped in front when shown inline."""
@@ -107,6 +110,7 @@ class Reasoning:
 
 
 HIDDEN = Reasoning()
+DROPPED = Reasoning(dropped=True)
 # Reasoning the model shows openly, as OpenAI-style clients read it from DeepSeek-style models.
 REASONING_CONTENT = Reasoning(field="reasoning_content")
 

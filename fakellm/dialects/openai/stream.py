@@ -28,13 +28,11 @@ def last_chunk_usage(policy: Policy, request: ChatRequest, replies: list[Reply])
 
 
 def shown_pieces(policy: Policy, reply: Reply, index: int, reasoning: Reasoning) -> list[Piece]:
-    """A choice's pieces as the client sees them: inline reasoning is part of the text, hidden reasoning is gone."""
-    if reply.reasoning and reasoning.inline is not None:
+    """A choice's pieces as streamed: inline reasoning is part of the text, dropped reasoning is gone,
+    unseen reasoning keeps its pieces (they take their turns, and are not written)."""
+    if reply.reasoning and (reasoning.inline is not None or reasoning.dropped):
         reply = Reply(text=reasoning.text(reply), tool_calls=reply.tool_calls, finish_reason=reply.finish_reason)
-    pieces = reply_pieces(reply, index, whole_tool_calls=policy.whole_tool_calls)
-    if reply.reasoning and not reasoning.streamed:
-        pieces = [p for p in pieces if p.kind != "reasoning"]
-    return pieces
+    return reply_pieces(reply, index, whole_tool_calls=policy.whole_tool_calls)
 
 
 def stream_frames(
@@ -88,6 +86,8 @@ def _write_finishing(
     """The pieces where there are no finish chunks: each choice's last delta (an empty one if the
     choice shows nothing) carries its finish reason, and the stream's last delta its last fields."""
     for i, pieces in enumerate(per_choice):
+        if not reasoning[i].streamed:
+            pieces[:] = [p for p in pieces if p.kind != "reasoning"]
         if not pieces:
             pieces.append(Piece(i, "text", ""))
     ends = {id(pieces[-1]): i for i, pieces in enumerate(per_choice)}
@@ -117,7 +117,8 @@ def _write_piece(
     if piece.kind == "text":
         frames.append(Frame(writer.text(index, piece.text, finish, edge), 1))
     elif piece.kind == "reasoning":
-        frames.append(Frame(writer.reasoning(index, piece.text, reasoning[index], finish, edge), 1))
+        if reasoning[index].streamed:  # unseen reasoning takes its turn and shows nothing
+            frames.append(Frame(writer.reasoning(index, piece.text, reasoning[index], finish, edge), 1))
     elif policy.whole_tool_calls:
         call = replies[index].tool_calls[piece.tool_index]
         frames.append(Frame(writer.tool_whole(index, piece.tool_index, call, finish, edge), 1))
