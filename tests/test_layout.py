@@ -9,6 +9,7 @@ cycle fails here with the module names in the message.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +134,11 @@ def test_tests_mirror_the_subpackages():
             continue
         assert (TESTS / name).is_dir(), f"no tests/{name}/ for fakellm/{name}/"
         assert list((TESTS / name).glob("test_*.py")), f"tests/{name}/ has no tests"
+
+
+def test_the_readme_tree_names_every_module():
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    tree = readme[readme.index("```\nfakellm/\n") : readme.index("```", readme.index("```\nfakellm/\n") + 3)]
+    words = set(re.findall(r"[A-Za-z_]+", tree))
+    missing = [name for name, path in modules() if path.stem != "__init__" and path.stem not in words]
+    assert not missing, f"README's tree (Development) does not name: {', '.join(missing)}"
