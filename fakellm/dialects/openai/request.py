@@ -133,10 +133,12 @@ def _parts(value: list[Any], where: str) -> list[Part]:
     return parts
 
 
-def _tool_calls(value: Any, where: str) -> list[ToolCall]:
+def _functions(value: Any, where: str, *, named: bool) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """The `(at, item, function)` of each `{"type": "function", "function": {"name": …}}` object in the
+    array `value` (tool calls in a message, tools offered); `named`: the name may not be empty."""
     if not isinstance(value, list):
         raise wrong_type(where, "an array", value)
-    calls = []
+    found = []
     for i, item in enumerate(value):
         at = f"{where}[{i}]"
         if not isinstance(item, dict):
@@ -145,8 +147,16 @@ def _tool_calls(value: Any, where: str) -> list[ToolCall]:
         if not isinstance(function, dict):
             raise missing(f"{at}.function")
         name = function.get("name")
-        if not isinstance(name, str):
+        if not isinstance(name, str) or (named and not name):
             raise missing(f"{at}.function.name")
+        found.append((at, item, function))
+    return found
+
+
+def _tool_calls(value: Any, where: str) -> list[ToolCall]:
+    calls = []
+    for at, item, function in _functions(value, where, named=False):
+        name = function["name"]
         arguments = function.get("arguments", "")
         if not isinstance(arguments, str):
             raise wrong_type(f"{at}.function.arguments", "a string", arguments)
@@ -194,19 +204,9 @@ def parse_message(item: Any, where: str) -> Message:
 def parse_tools(value: Any) -> list[Tool]:
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise wrong_type("tools", "an array", value)
     tools = []
-    for i, item in enumerate(value):
-        at = f"tools[{i}]"
-        if not isinstance(item, dict):
-            raise wrong_type(at, "an object", item)
-        function = item.get("function")
-        if not isinstance(function, dict):
-            raise missing(f"{at}.function")
-        name = function.get("name")
-        if not isinstance(name, str) or not name:
-            raise missing(f"{at}.function.name")
+    for at, _, function in _functions(value, "tools", named=True):
+        name = function["name"]
         parameters = function.get("parameters") or {}
         if not isinstance(parameters, dict):
             raise wrong_type(f"{at}.function.parameters", "an object", parameters)
