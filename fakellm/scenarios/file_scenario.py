@@ -17,6 +17,7 @@ from fakellm.scenarios import Outcome
 from fakellm.scenarios.format import ReplySpec, Rule, ScenarioFile, fault_part
 from fakellm.scenarios.generate import Generator, derive_seed
 from fakellm.scenarios.matching import compile_match
+from fakellm.scenarios.regexes import RegexTimeout
 from fakellm.scenarios.replies import build_reply
 from fakellm.scenarios.variables import ReplyEnv
 
@@ -77,7 +78,10 @@ class FileScenario:
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
         seed = request_seed(ctx, self.seed)
         for index, matcher in enumerate(self._matchers):
-            captures = matcher(request, ctx)
+            try:
+                captures = matcher(request, ctx)
+            except RegexTimeout as exc:
+                raise self._timed_out(index, exc) from None
             if captures is None:
                 continue
             rule = self.spec.rules[index]
@@ -94,6 +98,17 @@ class FileScenario:
         # No rule matched: echo, and say so (rule=None) so a strict test harness can flag it.
         replies = [build_reply(_FALLBACK, self._env(request, ctx, {}, seed, "", 0, 0)) for _ in range(request.n)]
         return Outcome(replies, model=self.spec.defaults.model, rule=None, faults=self._faults)
+
+    def _timed_out(self, index: int, exc: RegexTimeout) -> ApiError:
+        """A 500: the request is fine and the scenario's configuration is at fault, as with any server
+        misconfiguration; the message names the rule so the file can be fixed."""
+        return ApiError(
+            500,
+            f"Scenario '{self.name}' {self._labels[index]}: the {exc.where} regex '{exc.pattern}' ran past its "
+            f"{exc.budget:g} s time budget on this request, so the rule cannot be matched. It probably backtracks "
+            "catastrophically (a repeat inside a repeat, such as (a+)+); `fakellm validate` warns about these.",
+            code="scenario_regex_timeout",
+        )
 
     def _env(
         self,

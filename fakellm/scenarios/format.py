@@ -8,7 +8,6 @@ error that names the line, never a silently ignored setting.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from fakellm.dialects import DIALECTS
 from fakellm.faults.spec import FaultSpec
+from fakellm.scenarios.regexes import compiled_regex
 from fakellm.scenarios.templates import Template, TemplateError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -31,11 +31,6 @@ Exhausted = Literal["repeat_last", "cycle", "error", "next_rule"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-@functools.lru_cache(maxsize=512)
-def compiled_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
 
 
 def _one_of(model: BaseModel, names: tuple[str, ...], what: str, *, required: bool = True) -> None:
@@ -76,9 +71,13 @@ class TextMatch(_Model):
     def _compiles(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                re.compile(value)
+                re.compile(value)  # the documented syntax is Python's `re`
             except re.error as exc:
                 raise ValueError(f"invalid regex {value!r}: {exc}") from None
+            try:
+                compiled_regex(value, False)  # the engine that matches it, with a time budget
+            except Exception as exc:
+                raise ValueError(f"regex {value!r} is not supported by the matcher: {exc}") from None
         return value
 
     @model_validator(mode="after")

@@ -2,11 +2,18 @@
 
 The line map lets a validation error point at `file:line`. Duplicate keys, which
 PyYAML would silently collapse to the last one, are reported as errors here.
+
+A hostile or broken file is refused with its line rather than exhausting memory
+or the stack: nesting deeper than `MAX_DEPTH` (YAML and JSON alike), and YAML
+aliases that expand to more than `MAX_ALIAS_NODES` nodes in all (a "billion
+laughs" file), or that refer to a node containing themselves. Both are checked
+while the YAML is composed, in time linear in the file.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +23,12 @@ import yaml
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
 Path_ = tuple[str | int, ...]
+# A scenario nests a dozen levels at most; tool-call arguments a few more.
+MAX_DEPTH = 100
+# Room for `<<: *defaults` in every rule of a large file, far from an exponential expansion.
+MAX_ALIAS_NODES = 10_000
+# JSON strings and brackets, to measure nesting before `json` recurses (strings may hold brackets).
+_JSON_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
 class DocumentError(Exception):
@@ -85,7 +98,21 @@ def _kind(value: object) -> str:
     )
 
 
+def _check_json_depth(text: str) -> None:
+    depth = 0
+    for found in _JSON_NESTING.finditer(text):
+        token = found[0]
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, found.start()) + 1
+                raise DocumentError(line, f"nested deeper than {MAX_DEPTH} levels")
+        elif token in "]}":
+            depth -= 1
+
+
 def _load_json(text: str) -> tuple[Any, dict[Path_, int]]:
+    _check_json_depth(text)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -100,7 +127,7 @@ def _load_json(text: str) -> tuple[Any, dict[Path_, int]]:
 
 
 def _load_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
-    loader = yaml.SafeLoader(text)
+    loader = _BoundedLoader(text)
     try:
         node = loader.get_single_node()
         lines: dict[Path_, int] = {}
@@ -120,9 +147,68 @@ def _load_yaml(text: str) -> tuple[Any, dict[Path_, int]]:
     return data, lines
 
 
-def _walk(node: yaml.Node, at: Path_, lines: dict[Path_, int], depth: int = 0) -> None:
-    if depth > 64:  # a recursive alias; the constructor reports it
-        return
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing deep nesting and large or recursive alias expansions as it composes.
+
+    For every node composed it keeps the size and the height of the node with its aliases expanded,
+    from those of its children, so each alias costs one look-up."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0  # nodes open around the one being composed
+        self._expanded = 0  # nodes added by aliases so far
+        self._measures: dict[int, tuple[int, int]] = {}  # id(node) -> (size, height), once complete
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
+        if isinstance(event, yaml.AliasEvent) and event.anchor in self.anchors:
+            target = self.anchors[event.anchor]
+            measures = self._measures.get(id(target))
+            if measures is None:
+                raise DocumentError(line, f"the alias *{event.anchor} is inside the node it refers to")
+            size, height = measures
+            self._expanded += size
+            if self._expanded > MAX_ALIAS_NODES:
+                raise DocumentError(
+                    line, f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes; write the repeated parts out"
+                )
+            if self._depth + height > MAX_DEPTH:
+                raise DocumentError(line, f"nested deeper than {MAX_DEPTH} levels (with *{event.anchor} expanded)")
+            return super().compose_node(parent, index)
+        if self._depth >= MAX_DEPTH:
+            raise DocumentError(line, f"nested deeper than {MAX_DEPTH} levels")
+        self._depth += 1
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is not None:
+            self._measures[id(node)] = self._measure(node)
+        return node
+
+    def fetch_flow_collection_start(self, TokenClass: type[yaml.Token]) -> None:
+        # Caught while scanning as well: PyYAML looks up to 1024 characters ahead for a key, with a
+        # cost growing with the number of brackets open, long before the composer sees the nesting.
+        if self.flow_level >= MAX_DEPTH:
+            raise DocumentError(int(self.line) + 1, f"nested deeper than {MAX_DEPTH} levels")
+        super().fetch_flow_collection_start(TokenClass)
+
+    def _measure(self, node: yaml.Node) -> tuple[int, int]:
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        size, height = 1, 0
+        for child in children:
+            child_size, child_height = self._measures.get(id(child), (1, 1))
+            size += child_size
+            height = max(height, child_height)
+        return size, height + 1
+
+
+def _walk(node: yaml.Node, at: Path_, lines: dict[Path_, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -133,8 +219,8 @@ def _walk(node: yaml.Node, at: Path_, lines: dict[Path_, int], depth: int = 0) -
                 raise DuplicateKey(line, f"duplicate key '{key}' (first on line {seen[key]})")
             seen[key] = line
             lines[(*at, key)] = line
-            _walk(value_node, (*at, key), lines, depth + 1)
+            _walk(value_node, (*at, key), lines)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[(*at, index)] = item.start_mark.line + 1
-            _walk(item, (*at, index), lines, depth + 1)
+            _walk(item, (*at, index), lines)

@@ -12,21 +12,33 @@ from collections.abc import Callable
 
 from fakellm.context import RequestContext
 from fakellm.model import ChatRequest, Message
-from fakellm.scenarios.format import Match, TextMatch, TurnMatch, compiled_regex
+from fakellm.scenarios import regexes
+from fakellm.scenarios.format import Match, TextMatch, TurnMatch
+from fakellm.scenarios.regexes import RegexTimeout, compiled_regex
 
 Captures = dict[str, str]
 
 
-def text_matcher(spec: TextMatch) -> Callable[[str], Captures | None]:
+def text_matcher(
+    spec: TextMatch, where: str = "the text", budget: float | None = None
+) -> Callable[[str], Captures | None]:
     """`spec` as a function of the text: its captures (`"0"` is the whole match), or None when it does
-    not match. Built once per rule when a scenario loads; only the matching runs per request."""
+    not match. Built once per rule when a scenario loads; only the matching runs per request.
+
+    A regex search taking longer than `budget` seconds (`regexes.MATCH_BUDGET_S` when None) raises
+    `RegexTimeout` naming `where`."""
     if spec.regex is not None:
-        pattern = compiled_regex(spec.regex, spec.ignore_case)
+        source = spec.regex
+        seconds = regexes.MATCH_BUDGET_S if budget is None else budget
+        pattern = compiled_regex(source, spec.ignore_case)
         keys = [str(i) for i in range(pattern.groups + 1)]
         named = bool(pattern.groupindex)
 
         def regex(text: str) -> Captures | None:
-            found = pattern.search(text)
+            try:
+                found = pattern.search(text, timeout=seconds)
+            except TimeoutError:
+                raise RegexTimeout(source, where, seconds) from None
             if found is None:
                 return None
             captures = dict(zip(keys, (found[0], *found.groups("")), strict=True))
@@ -92,8 +104,10 @@ def compile_match(match: Match | None) -> Matcher:
     return matcher
 
 
-def _text_check(spec: TextMatch, subject: Callable[[ChatRequest, RequestContext], str | None]) -> _Check:
-    matches = text_matcher(spec)
+def _text_check(
+    spec: TextMatch, subject: Callable[[ChatRequest, RequestContext], str | None], where: str
+) -> _Check:
+    matches = text_matcher(spec, where)
 
     def check(request: ChatRequest, ctx: RequestContext, captures: Captures) -> bool:
         value = subject(request, ctx)
@@ -121,11 +135,11 @@ def _checks(match: Match) -> list[_Check]:
     if any(v is not None for v in (match.has_tools, match.tool, match.after_tool, match.tool_result_of)):
         checks.append(lambda request, ctx, captures: _tool_conditions(match, request))
     if match.user is not None:
-        checks.append(_text_check(match.user, lambda request, ctx: request.last_user_text))
+        checks.append(_text_check(match.user, lambda request, ctx: request.last_user_text, "match.user"))
     if match.system is not None:
-        checks.append(_text_check(match.system, lambda request, ctx: request.system_prompt))
+        checks.append(_text_check(match.system, lambda request, ctx: request.system_prompt, "match.system"))
     if match.model is not None:
-        checks.append(_text_check(match.model, lambda request, ctx: request.model))
+        checks.append(_text_check(match.model, lambda request, ctx: request.model, "match.model"))
     if match.dialect is not None:
         dialects = frozenset(match.dialect)
         checks.append(lambda request, ctx, captures: request.dialect in dialects)
@@ -133,9 +147,9 @@ def _checks(match: Match) -> list[_Check]:
         turn = match.turn
         checks.append(lambda request, ctx, captures: turn_matches(turn, request.turn))
     if match.tool_result is not None:
-        checks.append(_text_check(match.tool_result, _tool_result_text))
+        checks.append(_text_check(match.tool_result, _tool_result_text, "match.tool_result"))
     for name, spec in (match.header or {}).items():
-        checks.append(_text_check(spec, _header_subject(name)))
+        checks.append(_text_check(spec, _header_subject(name), f"match.header.{name}"))
     for sub in match.all or []:
         checks.append(_sub_check(compile_match(sub)))
     if match.any is not None:

@@ -25,7 +25,6 @@ FILTERS: dict[str, Callable[[str], str]] = {
     "words": lambda s: str(len(s.split())),
 }
 
-_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _EXPRESSION = re.compile(
     r"""^\s*(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>[^']*)'|(?P<ref>[A-Za-z_][\w-]*(?:\.[\w-]+)?))\s*"""
     r"""(?P<filters>(?:\|\s*[A-Za-z_]\w*\s*)*)$"""
@@ -95,17 +94,17 @@ class Template:
     def __init__(self, source: str) -> None:
         self.source = source
         self._parts: list[str | _Expression] = []
+        # Each `{{` up to the first `}}` after it, found with `str.find`: linear in the source, where a
+        # lazy regex retried from every one of many unclosed `{{` would be quadratic.
         position = 0
-        for found in _PLACEHOLDER.finditer(source):
-            self._parts.append(source[position : found.start()])
-            self._parts.append(_parse_expression(found[1], found.start() + 1))
-            position = found.end()
-        rest = source[position:]
-        if "{{" in rest:
-            raise TemplateError(
-                f"template: '{{{{' at column {position + rest.index('{{') + 1} is never closed by '}}}}'"
-            )
-        self._parts.append(rest)
+        while (start := source.find("{{", position)) >= 0:
+            end = source.find("}}", start + 2)
+            if end < 0:
+                raise TemplateError(f"template: '{{{{' at column {start + 1} is never closed by '}}}}'")
+            self._parts.append(source[position:start])
+            self._parts.append(_parse_expression(source[start + 2 : end], start + 1))
+            position = end + 2
+        self._parts.append(source[position:])
         # Most reply templates are one placeholder ("{{ capture.1 }}"): rendered without the join.
         self._only: _Expression | None = None
         if len(self._parts) == 3 and self._parts[0] == self._parts[2] == "":

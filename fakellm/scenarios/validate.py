@@ -19,8 +19,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from fakellm.scenarios.format import NAME_PATTERN, ReplySpec, Rule, ScenarioFile
+from fakellm.scenarios.format import NAME_PATTERN, Match, ReplySpec, Rule, ScenarioFile, TextMatch
 from fakellm.scenarios.loader import Document, DocumentError, Path_, read_document, scenario_files
+from fakellm.scenarios.regexes import MATCH_BUDGET_S, nested_repeat
 
 Severity = Literal["error", "warning"]
 
@@ -213,6 +214,40 @@ def _lint(document: Document, spec: ScenarioFile) -> list[Diagnostic]:
         elif rule.catches_all and index < len(spec.rules) - 1:
             catch_all = index
         found += _lint_replies(document, rule, index)
+        if rule.match is not None:
+            found += _lint_regexes(document, rule.match, index)
+    return found
+
+
+def _text_matches(match: Match, at: Path_) -> list[tuple[Path_, TextMatch]]:
+    """Every text condition of `match` and its nested all/any/not, with where it is in the file."""
+    out: list[tuple[Path_, TextMatch]] = []
+    for name in ("user", "system", "model", "tool_result"):
+        spec = getattr(match, name)
+        if spec is not None:
+            out.append(((*at, name), spec))
+    for header, spec in (match.header or {}).items():
+        out.append(((*at, "header", header), spec))
+    for key, subs in (("all", match.all), ("any", match.any)):
+        for position, sub in enumerate(subs or []):
+            out += _text_matches(sub, (*at, key, position))
+    if match.not_ is not None:
+        out += _text_matches(match.not_, (*at, "not"))
+    return out
+
+
+def _lint_regexes(document: Document, match: Match, index: int) -> list[Diagnostic]:
+    found = []
+    for where, spec in _text_matches(match, ("rules", index, "match")):
+        if spec.regex is not None and nested_repeat(spec.regex):
+            place = (*where, "regex")
+            message = (
+                f"regex '{spec.regex}' repeats a group that itself repeats (nested quantifiers, as in (a+)+), "
+                f"which can backtrack for exponential time on a text that almost matches; a match that takes "
+                f"over {MATCH_BUDGET_S:g} s fails its request. Prefer one repeat, or a possessive one (a++)"
+            )
+            line = document.line_of(place)
+            found.append(Diagnostic(str(document.path), line, message, index + 1, _field(place[2:]), "warning"))
     return found
 
 

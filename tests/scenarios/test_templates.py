@@ -60,3 +60,17 @@ def test_mistakes_are_errors_when_parsed(source, message):
 
 def test_variables_lists_what_a_template_uses():
     assert Template("{{ user }} {{ capture.2 }}").variables == {"user", "capture.2"}
+
+
+def test_many_unclosed_braces_are_reported_without_rescanning_the_rest():
+    # A lazy `{{(.*?)}}` retried from each of these took seconds (quadratic); one pass is instant.
+    with pytest.raises(TemplateError, match=r"'\{\{' at column 3 is never closed"):
+        Template("x " + "{{" * 20_000)
+
+
+def test_placeholders_are_read_the_same_way_in_one_pass():
+    template = Template("{{ user }}{{ user|upper }} {{ '}' }} {{ capture.1 }}!" * 500)
+    rendered = template.render({"user": "hi", "capture": {"1": "c"}})
+    assert rendered == "hiHI } c!" * 500
+    with pytest.raises(TemplateError, match=r"cannot read '\{\{ nope \{\{ user \}\}' at column 12"):
+        Template("{{ user }} {{ nope {{ user }}")

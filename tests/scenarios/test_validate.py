@@ -175,3 +175,47 @@ def test_api_keys_in_a_rule_are_an_error_that_points_to_the_defaults(tmp_path):
     assert len(found) == 1
     assert found[0].startswith("2: rule 1")
     assert "`api_keys` belongs in the scenario's `defaults`" in found[0]
+
+
+def test_a_nested_repeat_in_a_regex_is_a_warning_and_the_file_loads(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "rules:\n  - match:\n      user: {regex: '^(a+)+$'}\n    reply: x\n"
+        "  - match: {not: {header: {x-id: {regex: '(\\d+,?)*$'}}}}\n    reply: y\n"
+        "  - match: {user: {regex: '^a+b*$'}}\n    reply: z\n"
+    )
+    report = check_paths([path])
+    assert [s.name for s in report.scenarios] == ["s"]
+    assert not report.errors
+    found = [str(d).removeprefix(f"{path}:") for d in report.warnings]
+    assert len(found) == 2
+    assert found[0].startswith("3: rule 1: match.user.regex: warning: regex '^(a+)+$' repeats a group")
+    assert found[1].startswith("5: rule 2: match.not.header.x-id.regex: warning: regex '(\\d+,?)*$'")
+
+
+def test_hostile_files_are_reported_as_file_and_line(tmp_path):
+    (tmp_path / "deep.json").write_text('{"rules":\n' + "[" * 100_000 + "]" * 100_000 + "}")
+    (tmp_path / "laughs.yaml").write_text(
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdefg", "bcdefgh", strict=True))
+    )
+    (tmp_path / "braces.yaml").write_text("rules:\n  - reply: {template: '" + "{{" * 20_000 + "'}\n")
+    found = sorted(str(d).removeprefix(f"{tmp_path}/") for d in check_paths([tmp_path]).errors)
+    assert found == [
+        "braces.yaml:2: rule 1: reply.template: template: '{{' at column 1 is never closed by '}}'",
+        "deep.json:2: nested deeper than 100 levels",
+        "laughs.yaml:4: YAML aliases expand to more than 10000 nodes; write the repeated parts out",
+    ]
+
+
+def test_a_large_file_validates_with_every_rule(tmp_path):
+    # Linear time is measured by bench/scenario_files.py; here a moderate size must simply work.
+    rules = "".join(
+        f"  - match: {{user: {{regex: '^q{i}$'}}}}\n    reply: {{template: 'a{i} {{{{ user }}}}'}}\n"
+        for i in range(2_000)
+    )
+    path = tmp_path / "many.yaml"
+    path.write_text("rules:\n" + rules + "  - reply: rest\n")
+    report = check_paths([path])
+    assert not report.diagnostics
+    assert len(report.scenarios[0].spec.rules) == 2_001

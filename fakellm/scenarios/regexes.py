@@ -1,0 +1,80 @@
+"""Rule regexes: compiled with the `regex` package so every match runs with a time budget.
+
+Python's `re` cannot be interrupted: a pattern that backtracks catastrophically
+(`^(a|a)+$` on a long run of `a` and a `!`) holds the server's one event loop
+until the process is killed. `regex` takes a `timeout=` on each search and is
+compatible with `re` syntax (its default VERSION0 mode), keeping backreferences
+and lookarounds that a linear-time engine such as RE2 drops. Files are still
+checked against `re` syntax, so the documented dialect does not change.
+
+`nested_repeat` finds the usual cause of catastrophic backtracking, a variable
+repeat inside another repeat, so `fakellm validate` can warn before a request hangs.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from typing import Any
+
+import regex
+
+# How long one rule's regex may search one text; past it the request fails with a clear error.
+MATCH_BUDGET_S = 0.25
+
+_parser: Any = importlib.import_module("re._parser")  # the parser behind `re` (no public API for the tree)
+_REPEATS = (_parser.MAX_REPEAT, _parser.MIN_REPEAT)
+
+
+class RegexTimeout(Exception):
+    """A rule regex ran past its time budget on one text; `where` says which condition (`user`, ...)."""
+
+    def __init__(self, pattern: str, where: str, budget: float) -> None:
+        super().__init__(f"regex {pattern!r} on {where} ran past {budget} s")
+        self.pattern = pattern
+        self.where = where
+        self.budget = budget
+
+
+@functools.lru_cache(maxsize=512)
+def compiled_regex(pattern: str, ignore_case: bool) -> regex.Pattern[str]:
+    flags = regex.VERSION0 | (regex.IGNORECASE if ignore_case else 0)
+    return regex.compile(pattern, flags)
+
+
+def nested_repeat(pattern: str) -> bool:
+    """Whether `pattern` repeats something that itself repeats a variable number of times, such as
+    `(a+)+` or `(\\w+\\s?)*$`: on a text that almost matches, backtracking can take exponential time.
+    Possessive repeats and atomic groups never backtrack into themselves, so they do not count."""
+    try:
+        tree = _parser.parse(pattern)
+    except Exception:  # not valid `re` syntax: reported as an error elsewhere
+        return False
+    return _has_nested(list(tree), False)
+
+
+def _has_nested(items: list[tuple[Any, Any]], in_repeat: bool) -> bool:
+    for op, value in items:
+        if op in _REPEATS:
+            low, high, sub = value
+            if in_repeat and high > 1 and low != high:
+                return True
+            if _has_nested(list(sub), in_repeat or high > 1):
+                return True
+        elif any(_has_nested(list(sub), in_repeat) for sub in _children(op, value)):
+            return True
+    return False
+
+
+def _children(op: Any, value: Any) -> list[Any]:
+    """The sub-patterns of a group, alternation, lookaround or conditional; none for anything else
+    (possessive repeats and atomic groups included: they never backtrack)."""
+    if op is _parser.SUBPATTERN:
+        return [value[3]]
+    if op is _parser.BRANCH:
+        return list(value[1])
+    if op in (_parser.ASSERT, _parser.ASSERT_NOT):
+        return [value[1]]
+    if op is _parser.GROUPREF_EXISTS:
+        return [part for part in value[1:] if part is not None]
+    return []
