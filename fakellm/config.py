@@ -19,6 +19,9 @@ DEFAULT_PORT = 8000
 DEFAULT_SCENARIO = "echo"
 DEFAULT_MAX_BODY = 16 * 1024 * 1024  # bytes
 DEFAULT_JOURNAL_SIZE = 1000  # requests kept
+DEFAULT_JOURNAL_MAX_BYTES = 64 * 1024 * 1024  # bodies and texts the journal holds in all; the oldest go first
+DEFAULT_JOURNAL_ENTRY_MAX_BYTES = 256 * 1024  # characters of texts one entry keeps; the rest is cut, with a marker
+DEFAULT_SERVER_ERRORS_KEPT = 100  # unexpected server errors kept for the harness (all are counted)
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 DEFAULT_LOG_LEVEL: LogLevel = "info"
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
@@ -65,6 +68,9 @@ class ServerConfig:
     seed: int | None = None
     max_body: int = DEFAULT_MAX_BODY
     journal_size: int = DEFAULT_JOURNAL_SIZE
+    journal_max_bytes: int = DEFAULT_JOURNAL_MAX_BYTES
+    journal_entry_max_bytes: int = DEFAULT_JOURNAL_ENTRY_MAX_BYTES
+    server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT
     log_level: LogLevel = DEFAULT_LOG_LEVEL
     ttft_ms: float = 0.0  # default time to first token for every scenario that sets none
     tokens_per_second: float | None = None  # default streaming rate; None sends chunks at once
@@ -104,6 +110,10 @@ def _check(config: ServerConfig) -> None:
         raise ConfigError("max_body", f"must be a number of bytes (1 or more), got {config.max_body!r}")
     if not _is_int(config.journal_size) or config.journal_size < 1:
         raise ConfigError("journal_size", f"must be 1 or more, got {config.journal_size!r}")
+    for name in ("journal_max_bytes", "journal_entry_max_bytes", "server_errors_kept"):
+        value = getattr(config, name)
+        if not _is_int(value) or value < 1:
+            raise ConfigError(name, f"must be 1 or more, got {value!r}")
     if config.log_level not in LOG_LEVELS:
         raise ConfigError("log_level", f"must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if not _is_number(config.ttft_ms) or config.ttft_ms < 0:

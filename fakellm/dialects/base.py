@@ -55,6 +55,12 @@ class Dialect(ABC):
         """Whether this dialect answers a path it shares with another dialect."""
         return True
 
+    def claims_miss(self, ctx: RequestContext) -> bool:
+        """Whether a wrong method on a path this dialect shares with others is refused in its shape;
+        only a request that is unmistakably from this provider's client says so (otherwise the
+        path's error prefix decides, see `error_prefixes`)."""
+        return False
+
     @abstractmethod
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         """Turn the decoded JSON body into the neutral request; raise `ApiError` (400) on bad input."""

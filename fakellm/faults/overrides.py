@@ -7,6 +7,7 @@ defaults, then the scenario's defaults, then the rule's); only these headers var
 from __future__ import annotations
 
 import math
+import re
 
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
@@ -17,16 +18,19 @@ TOKENS_PER_SECOND_HEADER = "X-FakeLLM-Tokens-Per-Second"
 ERROR_STATUS_HEADER = "X-FakeLLM-Error-Status"
 _TTFT, _RATE, _STATUS = (h.lower() for h in (TTFT_HEADER, TOKENS_PER_SECOND_HEADER, ERROR_STATUS_HEADER))
 _NO_FAULTS = FaultSpec.model_validate({})
+# Plain ASCII decimals only: Python's `int`/`float` also take `1_000`, `inf`, `nan` and other
+# scripts' digits, which no provider's client sends and which would hide a typo.
+_INTEGER = re.compile(r"[+-]?[0-9]{1,16}", re.ASCII)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,16}(?:\.[0-9]{0,16})?|\.[0-9]{1,16})(?:[eE][+-]?[0-9]{1,3})?", re.ASCII)
 
 
 def _header_number(ctx: RequestContext, name: str, low: float, high: float, *, integer: bool = False) -> float | None:
     raw = ctx.header(name)
     if raw is None or not raw.strip():
         return None
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        value = math.nan
+    text = raw.strip()
+    plain = (_INTEGER if integer else _NUMBER).fullmatch(text)
+    value = math.nan if plain is None else int(text) if integer else float(text)
     if not low <= value <= high:  # NaN fails this too
         kind = "an integer" if integer else "a number"
         raise ApiError(400, f"Invalid header {name}: expected {kind} from {low:g} to {high:g}, got {raw!r}.")

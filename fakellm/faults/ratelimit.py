@@ -34,6 +34,8 @@ WINDOW_S = 60.0
 # The dimension a scenario does not limit is still counted and reported, against a budget this large.
 UNLIMITED_REQUESTS = 10_000
 UNLIMITED_TOKENS = 10_000_000
+# Buckets held before idle ones are looked for; after a sweep, twice as many as are left.
+SWEEP_AT = 1024
 
 
 class TokenBucket:
@@ -93,9 +95,14 @@ class RateLimited(Exception):
 class RateLimiter:
     """Request and token budgets per (scope, client key). A refused request costs nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, sweep_at: int = SWEEP_AT) -> None:
         self._buckets: dict[tuple[str, str], tuple[TokenBucket, TokenBucket]] = {}
         self._lock = threading.Lock()
+        self._sweep_min = self._sweep_at = sweep_at
+
+    def __len__(self) -> int:
+        """How many (scope, client key) slots hold a budget."""
+        return len(self._buckets)
 
     def reset(self) -> None:
         with self._lock:
@@ -104,9 +111,26 @@ class RateLimiter:
     def _pair(self, slot: tuple[str, str], rpm: int, tpm: int, now: float) -> tuple[TokenBucket, TokenBucket]:
         pair = self._buckets.get(slot)
         if pair is None or pair[0].capacity != rpm or pair[1].capacity != tpm:
+            if pair is None and len(self._buckets) >= self._sweep_at:
+                self._sweep(now)
             pair = (TokenBucket(rpm, now), TokenBucket(tpm, now))
             self._buckets[slot] = pair
         return pair
+
+    def _sweep(self, now: float) -> None:
+        """Forget the slots whose budgets have refilled completely: a full bucket carries no state
+        (a new one made for the next request is the same), so only budgets in use stay. One key per
+        request cannot grow the limiter without bound; the sweep runs when the count doubles, so its
+        cost spread over the requests stays constant."""
+        idle = []
+        for slot, (requests, tokens) in self._buckets.items():
+            requests.refill(now)
+            tokens.refill(now)
+            if requests.level >= requests.capacity and tokens.level >= tokens.capacity:
+                idle.append(slot)
+        for slot in idle:
+            del self._buckets[slot]
+        self._sweep_at = max(self._sweep_min, 2 * len(self._buckets))
 
     def acquire(
         self, slot: tuple[str, str], rpm: int | None, tpm: int | None, tokens: int, now: float | None = None

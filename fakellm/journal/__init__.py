@@ -1,7 +1,9 @@
 """The request journal: what every request asked for, what it got, and how it ended.
 
-Bounded in memory (the oldest entries are dropped). Secrets in headers are
-masked before they are stored, so no key ever sits in the journal.
+Bounded in memory: the oldest entries are dropped past a count and past a total of bytes, and one
+entry's texts are cut (with a marker) past a per-entry bound. Nesting is cut when published, so no
+request, however deep its JSON, can make a listing fail. Secrets in headers are masked before they
+are stored, so no key ever sits in the journal.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict, get_args
 
-from fakellm.config import DEFAULT_JOURNAL_SIZE
+from fakellm.config import DEFAULT_JOURNAL_ENTRY_MAX_BYTES, DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_JOURNAL_SIZE
 from fakellm.context import RequestContext
 from fakellm.journal.masking import masked_headers, masked_query
 from fakellm.model import ChatRequest, Reply
@@ -25,29 +27,97 @@ Ending = Literal["pending", "completed", "error", "fault", "disconnected"]
 ENDINGS: tuple[str, ...] = get_args(Ending)
 # Fields of the neutral request that the journal does not publish (a dialect's typed options are internal).
 UNPUBLISHED_REQUEST_FIELDS = frozenset({"options"})
+# Fields of an entry that are the journal's own book-keeping.
+UNPUBLISHED_ENTRY_FIELDS = frozenset({"request", "body_bytes", "weight"})
+ENTRY_OVERHEAD = 1024  # bytes an entry costs besides its body and reply text (a rough, fair guess)
+
+
+# --- bounds: nesting depth and text length -----------------------------------------------------
+
+MAX_DEPTH = 64  # levels of nesting published; JSON itself allows any, Python's recursion does not
+DEPTH_MARKER = f"[fakellm: nested deeper than {MAX_DEPTH} levels, cut here]"
+
+
+def cut_marker(dropped: int) -> str:
+    # ASCII: one non-ASCII character would make Python store the whole kept text at 2 or 4 bytes a character.
+    return f"...[fakellm: {dropped} more characters cut]"
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """`value` as plain JSON values (dataclasses as dicts, tuples as lists), nesting cut at `MAX_DEPTH`.
+
+    Works with an explicit depth rather than Python's recursion limit, so a request nested hundreds
+    of levels deep is published with a marker instead of failing every listing that includes it."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if depth >= MAX_DEPTH:
+        return DEPTH_MARKER
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+    return copy.deepcopy(value)
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with a marker saying how many went; itself when it fits."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + cut_marker(len(text) - limit)
+
+
+class Trimmer:
+    """Copies a value keeping at most `budget` characters of its strings in all (the first ones met
+    keep theirs), nesting cut at `MAX_DEPTH`. Dataclasses are copied, never changed in place: the
+    request the scenario answered is the client's, only the journal's copy is trimmed."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.cut = False
+
+    def text(self, value: str) -> str:
+        if len(value) <= self.budget:
+            self.budget -= len(value)
+            return value
+        self.cut = True
+        kept, self.budget = self.budget, 0
+        return truncate(value, kept)
+
+    def __call__(self, value: Any, depth: int = 0) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, int | float | bool) or value is None:
+            return value
+        if depth >= MAX_DEPTH:
+            self.cut = True
+            return DEPTH_MARKER
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            trimmed = copy.copy(value)
+            for f in dataclasses.fields(value):
+                object.__setattr__(trimmed, f.name, self(getattr(value, f.name), depth + 1))
+            return trimmed
+        if isinstance(value, list):
+            return [self(v, depth + 1) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self(v, depth + 1) for v in value)
+        if isinstance(value, dict):
+            return {k: self(v, depth + 1) for k, v in value.items()}
+        return value
 
 
 def request_to_dict(request: ChatRequest) -> dict[str, Any]:
-    """The neutral request as plain JSON values, with each message's text spelled out for easy reading."""
+    """The neutral request as plain JSON values, with each message's text spelled out for easy reading
+    (nesting deeper than `MAX_DEPTH` is cut with a marker, so no entry fails to publish)."""
     data = {
-        f.name: _plain(getattr(request, f.name))
+        f.name: plain(getattr(request, f.name), 1)
         for f in dataclasses.fields(request)
         if f.name not in UNPUBLISHED_REQUEST_FIELDS
     }
     for message, raw in zip(request.messages, data["messages"], strict=True):
         raw["text"] = message.text
     return data
-
-
-def _plain(value: Any) -> Any:
-    """One field's value as `dataclasses.asdict` gives it."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return copy.deepcopy(value)
 
 
 @dataclass(slots=True)
@@ -73,11 +143,25 @@ class JournalEntry:
     fault: str | None = None
     error: str | None = None
     disconnected_at_ms: float | None = None
+    body_bytes: int = 0  # the request body's size as received
+    weight: int = 0  # the bytes the journal counts for this entry (set when it settles)
 
     def record_replies(self, replies: list[Reply]) -> None:
         self.text = replies[0].text if replies else ""
         if replies and replies[0].tool_calls:
             self.tool_calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in replies[0].tool_calls]
+
+    def bound(self, max_bytes: int) -> None:
+        """Weigh the settled entry; over `max_bytes`, keep only that many characters of its texts
+        (request first, then reply) with markers where they were cut."""
+        size = self.body_bytes + len(self.text)
+        if size > max_bytes:
+            trim = Trimmer(max_bytes)
+            if self.request is not None:
+                self.request = trim(self.request)
+            self.text = trim.text(self.text)
+            size = max_bytes - trim.budget
+        self.weight = ENTRY_OVERHEAD + size
 
     @property
     def model(self) -> str | None:
@@ -94,7 +178,9 @@ class JournalEntry:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values: what `GET /_fakellm/requests` returns for this entry."""
-        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "request"}
+        data = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in UNPUBLISHED_ENTRY_FIELDS
+        }
         data["timestamp"] = datetime.fromtimestamp(self.time, UTC).isoformat(timespec="milliseconds")
         data["headers"] = dict(self.headers)
         data["query"] = dict(self.query)
@@ -175,8 +261,20 @@ class FilterCriteria(TypedDict, total=False):
 
 
 class Journal:
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=max(1, size))
+    """The last `size` requests, fewer when they weigh more than `max_bytes` in all (the oldest go
+    first; the newest always stays); each entry's texts are cut to `entry_max_bytes`."""
+
+    def __init__(
+        self,
+        size: int = DEFAULT_JOURNAL_SIZE,
+        max_bytes: int = DEFAULT_JOURNAL_MAX_BYTES,
+        entry_max_bytes: int = DEFAULT_JOURNAL_ENTRY_MAX_BYTES,
+    ) -> None:
+        self._entries: deque[JournalEntry] = deque()
+        self._size = max(1, size)
+        self.max_bytes = max_bytes
+        self.entry_max_bytes = entry_max_bytes
+        self._bytes = 0  # the weight of the settled entries held
         self._ids = itertools.count(1)
         # Requests only take the plain lock (the Condition's own `with` is Python code); they notify
         # only when some reader is waiting.
@@ -187,18 +285,37 @@ class Journal:
 
     @property
     def size(self) -> int:
-        return self._entries.maxlen or 0
+        return self._size
+
+    @property
+    def bytes(self) -> int:
+        """The weight of the entries held (body and texts, plus a fixed overhead each), as counted
+        against `max_bytes`."""
+        return self._bytes
 
     def open(self, ctx: RequestContext) -> JournalEntry:
-        entry = new_entry(next(self._ids), ctx)
+        entry = new_entry(0, ctx)
         with self._lock:
-            self._entries.append(entry)
+            entry.id = next(self._ids)  # ids in the order entries are appended
+            entries = self._entries
+            entries.append(entry)
+            if len(entries) > self._size:
+                self._bytes -= entries.popleft().weight
             self._pending.add(entry.id)
         return entry
 
     def settle(self, entry: JournalEntry) -> None:
-        """The request is over (answered, refused or abandoned): readers waiting for it may go on."""
+        """The request is over (answered, refused or abandoned): weigh it, drop the oldest entries
+        while the journal is over its bytes, and let readers waiting for it go on."""
+        counted = entry.weight > 0  # settled before: weighed and counted already
+        if not counted:
+            entry.bound(self.entry_max_bytes)
         with self._lock:
+            entries = self._entries
+            if not counted and entries and entry.id >= entries[0].id:  # still held (not dropped or cleared meanwhile)
+                self._bytes += entry.weight
+                while self._bytes > self.max_bytes and len(entries) > 1:
+                    self._bytes -= entries.popleft().weight
             self._pending.discard(entry.id)
             if self._waiting:
                 self._changed.notify_all()
@@ -227,6 +344,7 @@ class Journal:
         with self._changed:
             dropped = len(self._entries)
             self._entries.clear()
+            self._bytes = 0
             self._changed.notify_all()
         return dropped
 

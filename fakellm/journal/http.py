@@ -1,14 +1,15 @@
 """The journal over HTTP: `GET /_fakellm/requests` (filters, paging), one entry by id, and `DELETE`.
 
-When the server has API keys, these routes want one too (as a Bearer token,
-an `api-key` or `x-goog-api-key` header, or `?key=`), since the journal shows
-what clients sent.
+When any key is configured (the server's, or a scenario's own `api_keys`), these
+routes want one too (as a Bearer token, an `api-key` or `x-goog-api-key` header,
+or `?key=`), since the journal shows what clients sent.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
@@ -21,6 +22,15 @@ from fakellm.journal import Journal, JournalFilter
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 _FILTER_TYPES = get_type_hints(JournalFilter)
+# ASCII digits only (`'²'.isdigit()` is true, `int('²')` fails); more than `_DIGITS` of them are out
+# of every range here, and are not given to `int()` (which refuses over 4,300 digits).
+_INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+_DIGITS = 18
+_SHOWN = 40  # characters of a bad value quoted back
+
+
+def _quoted(raw: str) -> str:
+    return repr(raw) if len(raw) <= _SHOWN else repr(raw[:_SHOWN]) + f" (+{len(raw) - _SHOWN} characters)"
 
 
 class _BadQuery(Exception):
@@ -38,15 +48,17 @@ def _json(data: Any, status: int = 200) -> Response:
 
 
 def _integer(name: str, raw: str, low: int | None = None, high: int | None = None) -> int:
-    if not raw.lstrip("-").isdigit():
-        raise _BadQuery(f"Query parameter '{name}' must be an integer, got {raw!r}.")
-    value = int(raw)
+    if not _INTEGER.fullmatch(raw):
+        raise _BadQuery(f"Query parameter '{name}' must be an integer, got {_quoted(raw)}.")
+    value = int(raw) if len(raw) <= _DIGITS else (-(10**_DIGITS) if raw.startswith("-") else 10**_DIGITS)
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
             bound = f"between {low} and {high}"
         else:
             bound = f"at least {low}" if low is not None else f"at most {high}"
-        raise _BadQuery(f"Query parameter '{name}' must be {bound}, got {value}.")
+        raise _BadQuery(
+            f"Query parameter '{name}' must be {bound}, got {value if len(raw) <= _DIGITS else _quoted(raw)}."
+        )
     return value
 
 
@@ -62,11 +74,11 @@ def _filter_value(spec: dataclasses.Field[Any], raw: str) -> Any:
     if get_origin(kind) is Literal:
         choices = get_args(kind)
         if raw not in choices:
-            raise _BadQuery(f"Query parameter '{spec.name}' must be one of {', '.join(choices)}, got {raw!r}.")
+            raise _BadQuery(f"Query parameter '{spec.name}' must be one of {', '.join(choices)}, got {_quoted(raw)}.")
         return raw
     if kind is bool:
         if raw not in ("true", "false"):
-            raise _BadQuery(f"Query parameter '{spec.name}' must be true or false, got {raw!r}.")
+            raise _BadQuery(f"Query parameter '{spec.name}' must be true or false, got {_quoted(raw)}.")
         return raw == "true"
     if kind is int:
         low, high = spec.metadata.get("range", (None, None))
@@ -89,7 +101,8 @@ def journal_routes(journal: Journal, allowed: Callable[[Request], bool]) -> list
 
     def refused(request: Request) -> Response | None:
         if not allowed(request):
-            return _error(401, "The journal needs the server's API key (Authorization: Bearer KEY).", "invalid_api_key")
+            message = "The journal needs an API key the server or a scenario accepts (Authorization: Bearer KEY)."
+            return _error(401, message, "invalid_api_key")
         return None
 
     async def list_requests(request: Request) -> Response:
@@ -120,7 +133,9 @@ def journal_routes(journal: Journal, allowed: Callable[[Request], bool]) -> list
         if (denied := refused(request)) is not None:
             return denied
         raw = request.path_params["entry_id"]
-        entry = journal.get(int(raw)) if raw.isdigit() else None
+        if not _INTEGER.fullmatch(raw) or raw.startswith("-"):
+            return _error(400, f"A journal entry id is a whole number, got {_quoted(raw)}.", "invalid_id")
+        entry = journal.get(int(raw)) if len(raw) <= _DIGITS else None
         if entry is None:
             return _error(404, f"No journal entry with id {raw!r} (it may have been dropped or cleared).", "not_found")
         return _json(entry.to_dict())

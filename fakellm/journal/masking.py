@@ -1,40 +1,31 @@
-"""Masking secrets before the journal stores them: keys in headers and query parameters.
+"""Masking secrets before the journal stores them: credentials in headers and keys in query parameters.
 
-The providers' key headers and parameters come from the dialects, with the
-usual other places for credentials; a masked value keeps enough to recognise
-it (`Bearer sk-l***yz`) and never the key itself.
+Which headers carry a credential is one rule, shared with reply templates (`fakellm.dialects`); the
+providers' key parameters come from the dialects, with the usual other ones. A masked value keeps
+enough to recognise it (`Bearer sk-l***yz`) and never the key itself.
 """
 
 from __future__ import annotations
 
-from fakellm.dialects import key_headers, key_query_params
+from fakellm.dialects import CREDENTIAL_HEADERS, is_credential_header, key_query_params, mask, mask_credential
+from fakellm.dialects import masked_headers as _masked_headers
 
-SECRET_HEADERS = key_headers() | {"proxy-authorization", "x-api-key", "cookie", "set-cookie"}
+SECRET_HEADERS = CREDENTIAL_HEADERS  # the named ones; `is_credential_header` also judges other names
 SECRET_QUERY = key_query_params() | {"api_key", "api-key"}
 
 
-def mask(value: str) -> str:
-    if len(value) <= 8:
-        return "***"
-    return value[:4] + "***" + value[-2:]
-
-
 def mask_header(name: str, value: str) -> str:
-    if name not in SECRET_HEADERS:
-        return value
-    scheme, space, token = value.partition(" ")
-    # Keep the scheme readable ("Bearer sk-t***yz"): a test may assert on how the key was sent.
-    if space and scheme.lower() in ("bearer", "basic", "token") and token:
-        return f"{scheme} {mask(token.strip())}"
-    return mask(value)
+    return mask_credential(value) if is_credential_header(name) else value
 
 
 def masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    masked = dict(headers)
-    for name in SECRET_HEADERS & masked.keys():
-        masked[name] = mask_header(name, masked[name])
-    return masked
+    """A copy of `headers` with every credential masked (the journal keeps its own copy)."""
+    masked = _masked_headers(headers)
+    return dict(masked) if masked is headers else masked
 
 
 def masked_query(query: dict[str, str]) -> dict[str, str]:
     return {k: (mask(v) if k in SECRET_QUERY else v) for k, v in query.items()} if query else {}
+
+
+__all__ = ["SECRET_HEADERS", "SECRET_QUERY", "mask", "mask_header", "masked_headers", "masked_query"]

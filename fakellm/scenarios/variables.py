@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fakellm.context import RequestContext
+from fakellm.dialects import masked_headers
 from fakellm.model import ChatRequest
 
 if TYPE_CHECKING:
@@ -62,7 +63,9 @@ VARIABLES: dict[str, Variable] = {
     "scenario": Variable(lambda env: env.scenario),
     "rule": Variable(lambda env: env.rule),
     "capture": Variable(lambda env: env.captures, keyed=True),
-    "header": Variable(lambda env: env.ctx.headers, keyed=True, lower_key=True),
+    # Credential headers are shown masked, as the journal shows them (`Bearer sk-t***yz`): a reply can
+    # say that a key came and how, but never echoes a key (the reply is journaled and may be logged).
+    "header": Variable(lambda env: masked_headers(env.ctx.headers), keyed=True, lower_key=True),
 }
 
 

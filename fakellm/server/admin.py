@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -22,19 +23,32 @@ from fakellm.server.auth import Auth
 from fakellm.server.urls import banner
 
 
-def key_guard(auth: Auth, dialects: Sequence[Dialect]) -> Callable[[Request], bool]:
+def scenario_keys(library: ScenarioLibrary) -> list[str]:
+    """Every key some loaded scenario asks for (its `api_keys`; an empty list asks for none)."""
+    keys: list[str] = []
+    for name in library.names:
+        keys += [k for k in getattr(library.get(name), "api_keys", None) or () if k]
+    return keys
+
+
+def key_guard(auth: Auth, dialects: Sequence[Dialect], library: ScenarioLibrary) -> Callable[[Request], bool]:
     """Whether a request to fakellm's own routes carries a key the server accepts, sent where any
     provider's client sends it (each dialect reads its own places: Bearer, `api-key`, `?key=`, ...).
-    Judged per request, so keys changed while the server runs apply at once."""
+
+    Guarded whenever any key is configured anywhere: the server's (`--api-key`) or any loaded
+    scenario's own `api_keys` (the journal shows what that scenario's clients sent); any of those
+    keys opens it. Judged per request, so keys and scenarios changed while the server runs apply at once."""
 
     def allowed(request: Request) -> bool:
-        if not auth.enabled:
+        keys = scenario_keys(library)
+        if not auth.enabled and not keys:
             return True
         headers = dict(request.headers.items())  # lower-case names; the last value wins
         query = dict(request.query_params)
         for dialect in dialects:
             ctx = RequestContext(dialect, request.method, request.url.path, "", headers, query)
-            if auth.accepts(dialect.api_key(ctx)):
+            key = dialect.api_key(ctx)
+            if key and ((auth.enabled and auth.accepts(key)) or (keys and auth.accepts(key, keys))):
                 return True
         return False
 
@@ -54,11 +68,25 @@ def admin_app(library: ScenarioLibrary, journal: Journal, allowed: Callable[[Req
     async def scenarios(request: Request) -> Response:
         return JSONResponse({"default": library.default, "scenarios": library.names})
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        """404 and 405 as JSON, in the shape of fakellm's other errors (Starlette's own are plain text)."""
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            message = f"Method {request.method} is not allowed for {request.url.path}."
+            code = "method_not_allowed"
+        elif exc.status_code == 404:
+            message, code = f"Not found: {request.method} {request.url.path}.", "not_found"
+        else:
+            message, code = str(exc.detail), "http_error"
+        body = {"error": {"message": message, "type": "fakellm_error", "code": code}}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
     return Starlette(
+        exception_handlers={HTTPException: http_error},
         routes=[
             Route("/", landing),
             Route("/_fakellm/health", health),
             Route("/_fakellm/scenarios", scenarios),
             *journal_routes(journal, allowed),
-        ]
+        ],
     )

@@ -82,18 +82,20 @@ class FakeLLMApp:
     def __init__(self, config: ServerConfig | None = None, library: ScenarioLibrary | None = None) -> None:
         self.config = config or ServerConfig()
         self.library = library or build_library(self.config)
-        self.journal = Journal(self.config.journal_size)
+        config = self.config
+        self.journal = Journal(config.journal_size, config.journal_max_bytes, config.journal_entry_max_bytes)
         self.pipeline = Pipeline(
             self.library,
             faults=FaultStage(default_faults(self.config), seed=self.config.seed),
             auth=Auth(self.config.api_keys),
             journal=self.journal,
             max_body=self.config.max_body,
+            server_errors_kept=self.config.server_errors_kept,
         )
         self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
         dialects = all_dialects()
         self.router = Router(dialects, self.ids)
-        self.admin = admin_app(self.library, self.journal, key_guard(self.pipeline.auth, dialects))
+        self.admin = admin_app(self.library, self.journal, key_guard(self.pipeline.auth, dialects, self.library))
 
     # --- control: what a test harness may change while the server runs ---------------------------
 
@@ -132,15 +134,18 @@ class FakeLLMApp:
 
     @property
     def server_errors(self) -> tuple[str, ...]:
-        """Unexpected exceptions raised while answering, oldest first (a bug in fakellm or a scenario)."""
-        return tuple(self.pipeline.server_errors)
+        """Unexpected exceptions raised while answering, oldest first (a bug in fakellm or a scenario):
+        the last `config.server_errors_kept` of them; `server_error_count` counts them all."""
+        return tuple(self.pipeline.errors.recent)
+
+    @property
+    def server_error_count(self) -> int:
+        """How many unexpected exceptions there have been, kept or not."""
+        return self.pipeline.errors.count
 
     def take_server_errors(self) -> list[str]:
-        """The unexpected exceptions since the last call; each is handed out once."""
-        errors = self.pipeline.server_errors
-        taken = errors[: len(errors)]  # the server thread may append meanwhile: only what was copied goes
-        del errors[: len(taken)]
-        return taken
+        """The unexpected exceptions kept since the last call; each is handed out once."""
+        return self.pipeline.errors.take()
 
     def snapshot(self) -> AppSnapshot:
         names = self.library.names

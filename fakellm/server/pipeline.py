@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
+from collections import deque
+from collections.abc import Callable
 
 from starlette.types import Receive, Send
 
-from fakellm.config import DEFAULT_MAX_BODY
+from fakellm.config import DEFAULT_MAX_BODY, DEFAULT_SERVER_ERRORS_KEPT
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
@@ -33,6 +36,73 @@ def _ms(start: float, end: float | None) -> float | None:
     return None if end is None else int((end - start) * 1_000_000 + 0.5) / 1000
 
 
+# --- unexpected server errors ------------------------------------------------------------------
+#
+# Unexpected server errors: kept for the test harness (the last few, all counted) and logged
+# with their traceback once, not once per request.
+#
+# A scenario bug fails every request that reaches it; a full traceback each time would flood the
+# log (and its memory, in a captured test run). The same traceback (same exception type through
+# the same lines) is logged in full at most once per `quiet_s`; repeats in between are one line.
+
+QUIET_S = 60.0  # seconds between two full logs of the same traceback
+MAX_SIGNATURES = 256  # distinct tracebacks remembered; the oldest is forgotten first
+
+Signature = tuple[str, tuple[tuple[str, int], ...]]
+
+
+def signature(exc: BaseException) -> Signature:
+    """What makes two tracebacks the same: the exception type and the lines it went through."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return type(exc).__qualname__, tuple((f.filename, f.lineno or 0) for f in frames)
+
+
+class ServerErrors:
+    """The last `kept` unexpected errors as one-line descriptions, and how many there were in all."""
+
+    def __init__(
+        self,
+        kept: int = DEFAULT_SERVER_ERRORS_KEPT,
+        *,
+        logger: logging.Logger | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        quiet_s: float = QUIET_S,
+    ) -> None:
+        self.recent: deque[str] = deque(maxlen=max(1, kept))
+        self.count = 0
+        self._logger = logger or logging.getLogger("fakellm")
+        self._clock = clock
+        self._quiet_s = quiet_s
+        self._logged: dict[Signature, tuple[float, int]] = {}  # last full log, repeats since
+
+    def record(self, exc: BaseException, where: str) -> str:
+        """Keep, count and log one error raised while answering `where` (`POST /v1/...`)."""
+        line = f"{where}: {type(exc).__name__}: {exc}"
+        self.recent.append(line)
+        self.count += 1
+        key, now = signature(exc), self._clock()
+        last = self._logged.pop(key, None)  # popped and put back: the dict stays in order of use
+        if last is None or now - last[0] >= self._quiet_s:
+            again = f" (and {last[1]} more times since it was last logged in full)" if last and last[1] else ""
+            self._logger.error("fakellm: unexpected error while answering %s%s", where, again, exc_info=exc)
+            self._logged[key] = (now, 0)
+        else:
+            self._logger.error("fakellm: unexpected error again while answering %s (traceback as above)", line)
+            self._logged[key] = (last[0], last[1] + 1)
+        while len(self._logged) > MAX_SIGNATURES:
+            del self._logged[next(iter(self._logged))]
+        return line
+
+    def take(self) -> list[str]:
+        """The kept errors, oldest first, removed as they are handed out (safe while others append)."""
+        taken: list[str] = []
+        while True:
+            try:
+                taken.append(self.recent.popleft())
+            except IndexError:
+                return taken
+
+
 class Pipeline:
     def __init__(
         self,
@@ -42,13 +112,20 @@ class Pipeline:
         auth: Auth | None = None,
         journal: Journal | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT,
     ) -> None:
         self.library = library
         self.faults = faults or FaultStage()
         self.auth = auth or Auth()
         self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
-        self.server_errors: list[str] = []  # unexpected exceptions, for the test harness to surface
+        # Unexpected exceptions, for the test harness to surface: the last few kept, all counted.
+        self.errors = ServerErrors(server_errors_kept, logger=logger)
+
+    @property
+    def server_errors(self) -> list[str]:
+        """The unexpected exceptions kept, oldest first (a copy)."""
+        return list(self.errors.recent)
 
     async def handle(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
         ex = Exchange(ctx, self.journal.open(ctx), receive, send)
@@ -69,8 +146,7 @@ class Pipeline:
         except DropConnection:  # a deliberate drop: the server closes the socket
             raise
         except Exception as exc:
-            logger.exception("fakellm: unexpected error while answering %s %s", ctx.method, ctx.path)
-            self.server_errors.append(f"{ctx.method} {ctx.path}: {type(exc).__name__}: {exc}")
+            self.errors.record(exc, f"{ctx.method} {ctx.path}")
             entry.ended, entry.error = "error", f"{type(exc).__name__}: {exc}"
             if not entry.status:
                 await _error(ctx, ApiError(500), entry, send)
@@ -84,6 +160,7 @@ class Pipeline:
         try:
             raw = await read_body(ex.receive, ctx.header("content-length"), self.max_body)
             request = ex.request = entry.request = ctx.dialect.parse(decode_json(raw), ctx)
+            entry.body_bytes = len(raw)
             entry.stream = request.stream
             scenario = self.library.select(ctx, request)
         except ApiError:

@@ -54,6 +54,35 @@ class Router:
                 return dialect
         return self.dialects[0]
 
+    def _miss(
+        self,
+        method: str,
+        raw_path: str,
+        path: str,
+        headers: dict[str, str],
+        query: dict[str, str],
+        scenario: str | None,
+        allowed: list[str],
+        owners: list[Dialect],
+        shared: bool,
+    ) -> RouteMiss:
+        """A 404 in the shape of the path's prefix. A 405 in the shape of the dialect whose route pattern
+        the path matched (a wrong method on Gemini's `/v1/models/...:generateContent` is Google's), or
+        for an exact path several dialects share, of the first that `claims_miss` the request (`POST
+        /v1/models` with a Google key is Google's); otherwise of the path's prefix."""
+
+        def context(dialect: Dialect) -> RequestContext:
+            return RequestContext(
+                dialect, method, raw_path, "", headers, query, {}, scenario, route_path=path, ids=self.ids
+            )
+
+        for dialect in owners:
+            ctx = context(dialect)
+            if not shared or dialect.claims_miss(ctx):
+                return RouteMiss(dialect, ctx, allowed)
+        dialect = self._error_dialect(path)
+        return RouteMiss(dialect, context(dialect), allowed)
+
     def resolve(self, scope: Scope) -> RequestContext | RouteMiss:
         raw_path: str = scope["path"]
         path = raw_path
@@ -71,6 +100,8 @@ class Router:
 
         allowed: list[str] = []
         candidates: list[tuple[Dialect, RouteSpec, dict[str, str]]] = []
+        owners: list[Dialect] = []  # who has the path in another method (405); `shared`: by exact path
+        shared = False
         slot = self._exact.get(path)
         if slot is not None:
             found = slot.by_method.get(method)
@@ -78,6 +109,7 @@ class Router:
                 candidates = [(d, spec, {}) for d, spec in found]
             else:
                 allowed = list(slot.by_method)
+                owners, shared = [d for routes in slot.by_method.values() for d, _ in routes], True
         else:
             for pattern, dialect, spec in self._patterns:
                 match = pattern.match(path)
@@ -85,14 +117,12 @@ class Router:
                     continue
                 if spec.method == method:
                     candidates.append((dialect, spec, match.groupdict()))
-                elif spec.method not in allowed:
-                    allowed.append(spec.method)
+                else:
+                    owners.append(dialect)
+                    if spec.method not in allowed:
+                        allowed.append(spec.method)
         if not candidates:
-            dialect = self._error_dialect(path)
-            ctx = RequestContext(
-                dialect, method, raw_path, "", headers, query, {}, scenario, route_path=path, ids=self.ids
-            )
-            return RouteMiss(dialect, ctx, allowed)
+            return self._miss(method, raw_path, path, headers, query, scenario, allowed, owners, shared)
         started = time.monotonic()  # the request arrived once, whichever dialect's context asks
         for dialect, spec, params in candidates:
             ctx = RequestContext(

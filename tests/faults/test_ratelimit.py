@@ -71,3 +71,24 @@ def test_reset_forgets_every_budget() -> None:
     limiter.acquire(("s", "k"), 1, None, 1, now=0.0)
     limiter.reset()
     assert limiter.acquire(("s", "k"), 1, None, 1, now=0.0).remaining_requests == 0
+
+
+def test_idle_full_buckets_are_forgotten_so_distinct_keys_do_not_grow_the_limiter() -> None:
+    limiter = RateLimiter(sweep_at=100)
+    for i in range(10_000):  # one new key a request, each idle (refilled) a minute later
+        limiter.acquire(("s", f"key-{i}"), 60, None, 1, now=i * 1.0)
+    assert len(limiter) <= 200  # only the buckets still refilling (60 s worth) and the sweep's slack
+
+
+def test_a_bucket_still_refilling_is_kept_by_the_sweep() -> None:
+    limiter = RateLimiter(sweep_at=2)
+    for _ in range(3):
+        limiter.acquire(("s", "busy"), 3, None, 1, now=0.0)
+    limiter.acquire(("s", "a"), 3, None, 1, now=0.5)
+    limiter.acquire(("s", "b"), 3, None, 1, now=0.5)  # a sweep: "busy" is still empty, it stays
+    with pytest.raises(RateLimited):
+        limiter.acquire(("s", "busy"), 3, None, 1, now=0.6)
+    for i in range(5):
+        limiter.acquire(("s", f"later-{i}"), 3, None, 1, now=1000.0 + i)  # all earlier ones refilled
+    assert len(limiter) < 7  # of the 8 slots made, the refilled ones went at the later sweeps
+    assert limiter.acquire(("s", "busy"), 3, None, 1, now=2000.0).remaining_requests == 2  # a new budget

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -135,3 +136,48 @@ def test_bad_query_messages(journal_url, params, message):
     response = httpx.get(journal_url, params=params)
     assert response.status_code == 400
     assert response.json()["error"]["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"limit": "\u00b2"}, "limit"),
+        ({"offset": "--1"}, "offset"),
+        ({"offset": "-"}, "offset"),
+        ({"status": "4" * 5000}, "status"),
+        ({"limit": "1_0"}, "limit"),
+        ({"status": "\u0664\u0662\u0669"}, "status"),  # Arabic-Indic digits: `int()` takes them, the API does not
+    ],
+)
+def test_odd_numbers_are_a_400_not_a_500(journal_url, params, named):
+    response = httpx.get(journal_url, params=params)
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert f"'{named}'" in message
+    assert len(message) < 200  # 5,000 digits are not quoted back
+
+
+@pytest.mark.parametrize("raw", ["%C2%B2", "-1", "1_0", "\u0663"])
+def test_an_entry_id_that_is_not_a_whole_number_is_a_400(journal_url, raw):
+    response = httpx.get(f"{journal_url}/{raw}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_id"
+
+
+def test_a_huge_entry_id_is_a_404(journal_url):
+    assert httpx.get(f"{journal_url}/{'9' * 5000}").status_code == 404
+
+
+def test_one_deeply_nested_request_does_not_break_the_listing(llm, journal_url):
+    deep = '{"a": [' * 300 + '"bottom"' + "]}" * 300  # 600 levels: JSON text, as a client would send it
+    url = f"{llm.base_urls()['openai']}/chat/completions"
+    body = '{"model": "m", "messages": [{"role": "user", "content": "deep"}], "metadata_x": ' + deep + "}"
+    headers = {"authorization": "Bearer k", "content-type": "application/json"}
+    assert httpx.post(url, content=body, headers=headers).status_code == 200
+    _chat(llm, "after")
+    listing = httpx.get(journal_url)
+    assert listing.status_code == 200
+    data = listing.json()["data"]
+    assert [e["text"] for e in data] == ["deep", "after"]
+    assert "nested deeper than" in json.dumps(data[0]["request"]["extras"])
+    assert httpx.get(f"{journal_url}/{data[0]['id']}").status_code == 200

@@ -127,3 +127,43 @@ def test_building_an_app_leaves_the_logging_alone():
         assert len(_quiet_filters()) == 1
     finally:
         logger.filters[:] = before
+
+
+def test_server_errors_keep_the_last_few_and_count_all():
+    app = FakeLLMApp(ServerConfig(include_builtin=False, server_errors_kept=3))
+    app.add_scenario(BrokenScenario())
+    thread = ServerThread(app).start()
+    try:
+        for _ in range(5):
+            assert httpx.post(thread.url + "/s/broken/v1/chat/completions", json=CHAT).status_code == 500
+        app.journal.wait_settled(2)
+        assert (len(app.server_errors), app.server_error_count) == (3, 5)
+        assert len(app.take_server_errors()) == 3
+        assert app.server_error_count == 5
+    finally:
+        thread.stop()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/_fakellm/nope", 404, "not_found"),
+        ("POST", "/_fakellm/health", 405, "method_not_allowed"),
+        ("PUT", "/_fakellm/requests", 405, "method_not_allowed"),
+        ("POST", "/_fakellm/requests/1", 405, "method_not_allowed"),
+    ],
+)
+def test_fakellms_own_404_and_405_are_json(method, path, status, code):
+    app = FakeLLMApp(ServerConfig(include_builtin=False))
+    thread = ServerThread(app).start()
+    try:
+        response = httpx.request(method, thread.url + path)
+        assert response.status_code == status
+        assert response.headers["content-type"] == "application/json"
+        error = response.json()["error"]
+        assert (error["code"], error["type"]) == (code, "fakellm_error")
+        assert path in error["message"]
+        if status == 405:
+            assert response.headers["allow"]
+    finally:
+        thread.stop()

@@ -121,3 +121,26 @@ def test_unclaimed_regex_route_falls_back_to_the_last_candidate(shared: Router) 
 def test_list_models_is_openai_without_a_google_key_whatever_the_path_dressing(router: Router, path: str) -> None:
     assert resolve(router, path, "GET").dialect.name == "openai"
     assert resolve(router, path, "GET", headers={"x-goog-api-key": "k"}).dialect.name == "gemini"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "dialect"),
+    [
+        ("GET", "/v1/models/gemini-2.5-flash:generateContent", {}, "gemini"),
+        ("PUT", "/v1/models/gemini-2.5-flash:streamGenerateContent", {"x-goog-api-key": "k"}, "gemini"),
+        ("POST", "/v1/models", {"x-goog-api-key": "k"}, "gemini"),
+        ("POST", "/v1/models", {"x-goog-api-client": "google-genai-sdk/1.0"}, "gemini"),
+        ("POST", "/v1/models", {"authorization": "Bearer k"}, "openai"),
+        ("GET", "/v1/chat/completions", {"x-goog-api-key": "k"}, "openai"),
+        ("GET", "/openai/deployments/d/chat/completions", {}, "azure"),
+        ("GET", "/openai/v1/chat/completions", {"api-key": "k"}, "groq"),  # pinned by the golden wire file
+    ],
+)
+def test_a_wrong_method_is_refused_in_the_shape_of_the_dialect_that_has_the_path(
+    router: Router, method: str, path: str, headers: dict[str, str], dialect: str
+) -> None:
+    found = router.resolve(scope(path, method, headers))
+    assert isinstance(found, RouteMiss)
+    assert found.allowed
+    assert found.dialect.name == dialect
+    assert found.ctx.dialect is found.dialect

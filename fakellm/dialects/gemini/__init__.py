@@ -91,6 +91,10 @@ class GeminiDialect(Dialect):
             return True
         return any(h in ctx.headers for h in ("x-goog-api-key", "x-goog-api-client")) or "key" in ctx.query
 
+    def claims_miss(self, ctx: RequestContext) -> bool:
+        # `POST /v1/models` from google-genai (a Google key or client header) is refused as Google would.
+        return any(h in ctx.headers for h in ("x-goog-api-key", "x-goog-api-client")) or "key" in ctx.query
+
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         stream = ctx.path_params.get("method") == "streamGenerateContent"
         return parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
