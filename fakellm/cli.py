@@ -10,9 +10,13 @@ from typing import Any
 
 from fakellm import __version__
 from fakellm.config import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
     DEFAULT_HOST,
     DEFAULT_JOURNAL_SIZE,
+    DEFAULT_KEEP_ALIVE_TIMEOUT,
     DEFAULT_MAX_BODY,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_PORT,
     DEFAULT_SCENARIO,
     LOG_LEVELS,
@@ -62,10 +66,52 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--journal-size", type=int, default=None, help=f"requests kept in the journal ({DEFAULT_JOURNAL_SIZE})"
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+    _exposure_flags(serve)
+
+
+def _exposure_flags(serve: argparse.ArgumentParser) -> None:
+    """Settings for running in public (see README, "Running it in public")."""
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="answer only requests addressed to this host name (repeatable; *.example.com for subdomains); "
+        "default: loopback names when bound to loopback, any name otherwise",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help=f"seconds to send headers ({DEFAULT_HEADER_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help=f"seconds to send the body ({DEFAULT_BODY_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--keep-alive-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help=f"seconds an idle connection stays open ({DEFAULT_KEEP_ALIVE_TIMEOUT:g})",
+    )
+    serve.add_argument(
+        "--max-connections", type=int, default=None, metavar="N", help=f"open connections ({DEFAULT_MAX_CONNECTIONS})"
+    )
 
 
 # `ServerConfig` fields whose flag is not the field's name with dashes.
-_FLAGS = {"scenario_paths": "--scenarios", "api_keys": "--api-key", "include_builtin": "--no-builtin"}
+_FLAGS = {
+    "scenario_paths": "--scenarios",
+    "api_keys": "--api-key",
+    "include_builtin": "--no-builtin",
+    "allowed_hosts": "--allowed-host",
+}
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -84,6 +130,11 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "tokens_per_second": args.tokens_per_second,
         "max_body": args.max_body,
         "journal_size": args.journal_size,
+        "allowed_hosts": tuple(args.allowed_host),
+        "header_timeout": args.header_timeout,
+        "body_timeout": args.body_timeout,
+        "keep_alive_timeout": args.keep_alive_timeout,
+        "max_connections": args.max_connections,
     }
     try:
         return ServerConfig(**{name: value for name, value in given.items() if value is not None})

@@ -26,6 +26,11 @@ LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 DEFAULT_LOG_LEVEL: LogLevel = "info"
 LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 MAX_PORT = 65535
+# Running in public: how long a client may take to send a request, and how many may be connected.
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds from a request's first byte (or the connection) to its last header
+DEFAULT_BODY_TIMEOUT = 30.0  # seconds for the whole body, once the headers are in
+DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0  # seconds an idle keep-alive connection stays open
+DEFAULT_MAX_CONNECTIONS = 1000  # open connections (and requests in flight); more get 503
 
 
 def builtin_scenarios_dir() -> Path:
@@ -74,11 +79,20 @@ class ServerConfig:
     log_level: LogLevel = DEFAULT_LOG_LEVEL
     ttft_ms: float = 0.0  # default time to first token for every scenario that sets none
     tokens_per_second: float | None = None  # default streaming rate; None sends chunks at once
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    # Host names requests may be addressed to (`*.example.com` matches any subdomain); empty: loopback
+    # names when bound to loopback, any name otherwise (see `fakellm.server.hosts`).
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenario_paths", tuple(Path(p) for p in _sequence(self.scenario_paths)))
         object.__setattr__(self, "api_keys", tuple(_sequence(self.api_keys)))
+        object.__setattr__(self, "allowed_hosts", tuple(_sequence(self.allowed_hosts)))
         _check(self)
+        _check_exposure(self)
 
 
 def _sequence(value: Iterable[Any]) -> Iterable[Any]:
@@ -121,3 +135,18 @@ def _check(config: ServerConfig) -> None:
     rate = config.tokens_per_second
     if rate is not None and (not _is_number(rate) or rate <= 0):
         raise ConfigError("tokens_per_second", f"must be more than 0 (or None: unlimited), got {rate!r}")
+
+
+def _check_exposure(config: ServerConfig) -> None:
+    """The settings for running in public: timeouts, the connection cap, allowed hosts."""
+    for name in ("header_timeout", "body_timeout", "keep_alive_timeout"):
+        value = getattr(config, name)
+        if not _is_number(value) or value <= 0:
+            raise ConfigError(name, f"must be a number of seconds more than 0, got {value!r}")
+    if not _is_int(config.max_connections) or config.max_connections < 1:
+        raise ConfigError("max_connections", f"must be 1 or more, got {config.max_connections!r}")
+    for host in config.allowed_hosts:
+        if host != "*" and (
+            not isinstance(host, str) or not host or any(c in host for c in "/ ,") or "*" in host.removeprefix("*.")
+        ):
+            raise ConfigError("allowed_hosts", f"must be host names (*.domain, or *), got {host!r}")

@@ -210,3 +210,44 @@ def test_a_bad_value_is_reported_without_a_traceback() -> None:
     result = run_cli("serve", "--ttft-ms", "-1")
     assert result.returncode == 1
     assert result.stderr.strip() == "fakellm serve: --ttft-ms must be 0 or more, got -1.0"
+
+
+def test_flags_for_running_in_public(clean_env: pytest.MonkeyPatch) -> None:
+    argv = ["serve", "--allowed-host", "fake.example.com", "--allowed-host", "*.example.org"]
+    argv += ["--header-timeout", "2", "--body-timeout", "3.5", "--keep-alive-timeout", "1", "--max-connections", "64"]
+    config = config_from_args(build_parser().parse_args(argv))
+    assert config.allowed_hosts == ("fake.example.com", "*.example.org")
+    assert (config.header_timeout, config.body_timeout, config.keep_alive_timeout) == (2, 3.5, 1)
+    assert config.max_connections == 64
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--header-timeout", "0"], "--header-timeout"),
+        (["--body-timeout", "-1"], "--body-timeout"),
+        (["--keep-alive-timeout", "0"], "--keep-alive-timeout"),
+        (["--max-connections", "0"], "--max-connections"),
+        (["--allowed-host", "a*.example.com"], "--allowed-host"),
+    ],
+)
+def test_a_bad_public_setting_exits_naming_the_flag(clean_env: pytest.MonkeyPatch, argv: list[str], flag: str) -> None:
+    with pytest.raises(SystemExit, match=f"^fakellm serve: {flag} "):
+        config_from_args(build_parser().parse_args(["serve", *argv]))
+
+
+def test_serve_drops_a_silent_connection_after_the_header_timeout() -> None:
+    port = free_port()
+    argv = [sys.executable, "-m", "fakellm", "serve", "--port", str(port), "--header-timeout", "0.3"]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", process)
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+                start = time.monotonic()
+                assert sock.recv(1) == b""  # closed by the server, well before our own timeout
+                assert time.monotonic() - start < 3
+            wrong = httpx.get(f"http://127.0.0.1:{port}/_fakellm/requests", headers={"Host": "rebound.evil.example"})
+            assert wrong.status_code == 421
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)

@@ -80,3 +80,32 @@ def test_every_default_lives_here():
     harness = FakeLLM()
     assert (harness.config.host, harness.config.default_scenario) == (ServerConfig().host, "echo")
     assert harness.config.journal_size == ServerConfig().journal_size
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("header_timeout", 0),
+        ("body_timeout", -1),
+        ("body_timeout", float("inf")),
+        ("keep_alive_timeout", "5"),
+        ("max_connections", 0),
+        ("max_connections", 1.5),
+        ("allowed_hosts", ("",)),
+        ("allowed_hosts", ("a*.example.com",)),
+        ("allowed_hosts", ("http://example.com",)),
+        ("allowed_hosts", (3,)),
+    ],
+)
+def test_a_bad_public_setting_is_a_value_error_naming_it(setting, value):
+    with pytest.raises(ConfigError, match=f"^{setting} "):
+        ServerConfig(**{setting: value})
+
+
+def test_public_settings_have_sane_defaults_and_one_host_is_not_split():
+    config = ServerConfig(allowed_hosts="fake.example.com")
+    assert config.allowed_hosts == ("fake.example.com",)
+    assert (config.header_timeout, config.body_timeout) == (10, 30)
+    assert 0 < config.keep_alive_timeout <= config.header_timeout
+    assert config.max_connections >= 100
+    assert ServerConfig(allowed_hosts=["*", "*.example.com", "localhost:8000"]).allowed_hosts[0] == "*"

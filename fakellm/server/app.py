@@ -7,6 +7,7 @@ outside the server changes a running app only through it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,9 +27,10 @@ from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.scenarios.validate import check_paths
 from fakellm.server.admin import admin_app, key_guard
 from fakellm.server.auth import Auth
+from fakellm.server.hosts import HostPolicy
 from fakellm.server.pipeline import Pipeline
 from fakellm.server.router import RouteMiss, Router
-from fakellm.server.transport import silence_deliberate_drops
+from fakellm.server.transport import send_body, silence_deliberate_drops
 
 ADMIN_PREFIX = "/_fakellm"
 logger = logging.getLogger("fakellm")
@@ -91,10 +93,12 @@ class FakeLLMApp:
             journal=self.journal,
             max_body=self.config.max_body,
             server_errors_kept=self.config.server_errors_kept,
+            body_timeout=self.config.body_timeout,
         )
         self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
         dialects = all_dialects()
         self.router = Router(dialects, self.ids)
+        self.hosts = HostPolicy(self.config.allowed_hosts, self.config.host)
         self.admin = admin_app(self.library, self.journal, key_guard(self.pipeline.auth, dialects, self.library))
 
     # --- control: what a test harness may change while the server runs ---------------------------
@@ -172,9 +176,19 @@ class FakeLLMApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] == "/" or scope["path"].startswith(ADMIN_PREFIX):
+            refusal = self.hosts.refusal(scope) if scope["type"] == "http" else None
+            if refusal is not None:
+                await _admin_refusal(refusal, send)
+                return
             await self.admin(scope, receive, send)
             return
         found = self.router.resolve(scope)
+        ctx = found.ctx if isinstance(found, RouteMiss) else found
+        headers = ctx.headers
+        refusal = self.hosts.judge(scope, headers.get("host"), headers.get("origin"), headers.get("sec-fetch-site"))
+        if refusal is not None:  # in the dialect's shape, and journaled: a wrong name is a common mistake
+            await self.pipeline.refuse(ctx, refusal, send)
+            return
         if isinstance(found, RouteMiss):
             await self._miss(found, send)
             return
@@ -192,6 +206,12 @@ class FakeLLMApp:
         else:
             error = ApiError(404, f"Invalid URL ({ctx.method} {ctx.path})", code="unknown_url")
         await self.pipeline.refuse(ctx, error, send)
+
+
+async def _admin_refusal(error: ApiError, send: Send) -> None:
+    """A refusal on fakellm's own routes, in their JSON error shape."""
+    body = {"error": {"message": error.message, "type": "fakellm_error", "code": error.code}}
+    await send_body(send, error.status, {"content-type": "application/json"}, json.dumps(body).encode())
 
 
 def create_app(config: ServerConfig | None = None) -> FakeLLMApp:

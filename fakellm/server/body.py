@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from starlette.types import Receive
@@ -23,8 +24,25 @@ def too_large(limit: int) -> ApiError:
     )
 
 
-async def read_body(receive: Receive, content_length: str | None, limit: int) -> bytes:
-    """The whole body, refusing (without reading the rest) once it is known to exceed `limit`.
+def too_slow(timeout: float) -> ApiError:
+    # `connection: close`: the rest of a slow upload is not waited for on this connection.
+    return ApiError(
+        408,
+        f"Request timeout: the request body did not arrive within {timeout:g} seconds.",
+        code="request_timeout",
+        headers={"connection": "close"},
+    )
+
+
+async def read_body(
+    receive: Receive, content_length: str | None, limit: int, deadline: float | None = None, timeout: float = 0.0
+) -> bytes:
+    """The whole body, refusing (without reading the rest) once it is known to exceed `limit`, or with
+    a 408 once the `time.monotonic()` `deadline` (`timeout` seconds after the request came) has passed.
+
+    The deadline is checked whenever a message comes: a body trickling in is cut off at its next
+    byte, and fakellm's uvicorn protocol wakes a reader whose body stalled (`fakellm.server.limits`).
+    No timer of its own, so a body that came with the headers costs nothing extra.
 
     The 413 goes out at once; the connection stays open so the client reliably reads it (closing it
     while the client is still uploading makes the kernel reset the connection, and the client sees a
@@ -46,6 +64,8 @@ async def read_body(receive: Receive, content_length: str | None, limit: int) ->
             chunks.append(chunk)
         if not message.get("more_body", False):
             break
+        if deadline is not None and time.monotonic() >= deadline:
+            raise too_slow(timeout)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 

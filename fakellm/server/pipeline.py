@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from starlette.types import Receive, Send
 
-from fakellm.config import DEFAULT_MAX_BODY, DEFAULT_SERVER_ERRORS_KEPT
+from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_SERVER_ERRORS_KEPT
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
@@ -112,6 +112,7 @@ class Pipeline:
         auth: Auth | None = None,
         journal: Journal | None = None,
         max_body: int = DEFAULT_MAX_BODY,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
         server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT,
     ) -> None:
         self.library = library
@@ -119,6 +120,7 @@ class Pipeline:
         self.auth = auth or Auth()
         self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
+        self.body_timeout = body_timeout
         # Unexpected exceptions, for the test harness to surface: the last few kept, all counted.
         self.errors = ServerErrors(server_errors_kept, logger=logger)
 
@@ -158,7 +160,9 @@ class Pipeline:
         """Read and parse the body, and pick the scenario that answers it."""
         ctx, entry = ex.ctx, ex.entry
         try:
-            raw = await read_body(ex.receive, ctx.header("content-length"), self.max_body)
+            timeout = self.body_timeout
+            length = ctx.header("content-length")
+            raw = await read_body(ex.receive, length, self.max_body, ctx.started + timeout, timeout)
             request = ex.request = entry.request = ctx.dialect.parse(decode_json(raw), ctx)
             entry.body_bytes = len(raw)
             entry.stream = request.stream
@@ -221,6 +225,8 @@ class Pipeline:
             if progress.disconnected_at is not None:
                 entry.ended = "disconnected"
                 entry.disconnected_at_ms = _ms(ctx.started, progress.disconnected_at)
+                if progress.first_frame_at is None:  # gone before the status line: none was sent
+                    entry.status = 0
             else:
                 entry.ended = "fault" if delivery.fault else "completed"
 

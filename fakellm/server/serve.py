@@ -13,6 +13,7 @@ import uvicorn
 
 from fakellm.config import ServerConfig
 from fakellm.server.app import FakeLLMApp
+from fakellm.server.limits import uvicorn_limits
 from fakellm.server.transport import silence_deliberate_drops
 from fakellm.server.urls import banner
 
@@ -25,7 +26,9 @@ def serve(config: ServerConfig) -> int:
         print(exc, file=sys.stderr)
         return 1
     silence_deliberate_drops()
-    settings = uvicorn.Config(app, host=config.host, port=config.port, log_level=config.log_level, access_log=False)
+    settings = uvicorn.Config(
+        app, host=config.host, port=config.port, log_level=config.log_level, access_log=False, **uvicorn_limits(config)
+    )
     # Bind before printing the URLs, so they are only shown once they work (a taken port exits here).
     sock = settings.bind_socket()
     shown = "localhost" if config.host in ("0.0.0.0", "::") else config.host

@@ -14,7 +14,14 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Unpack
 
-from fakellm.config import DEFAULT_HOST, DEFAULT_JOURNAL_SIZE, DEFAULT_SCENARIO, ServerConfig
+from fakellm.config import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_HOST,
+    DEFAULT_JOURNAL_SIZE,
+    DEFAULT_SCENARIO,
+    ServerConfig,
+)
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.journal import FilterCriteria
@@ -76,6 +83,7 @@ class FakeLLM:
     `scenarios`: scenario files or directories, dicts in the scenario file format, or scenario objects,
     loaded beside the built-in library (`builtin=False` leaves it out). `api_key`: the key(s) clients must
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
+    `header_timeout` / `body_timeout`: seconds a client may take to send a request's headers / body.
     """
 
     def __init__(
@@ -91,6 +99,8 @@ class FakeLLM:
         host: str = DEFAULT_HOST,
         port: int = 0,
         settle_timeout: float = DEFAULT_SETTLE_TIMEOUT,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         self._initial_scenarios, paths = split_sources(scenarios, seed)
         self.config = ServerConfig(
@@ -102,6 +112,8 @@ class FakeLLM:
             api_keys=_keys(api_key),
             seed=seed,
             journal_size=journal_size,
+            header_timeout=header_timeout,
+            body_timeout=body_timeout,
         )
         self.strict = strict
         self.settle_timeout = settle_timeout

@@ -15,8 +15,9 @@ import time
 
 import uvicorn
 
-from fakellm.config import DEFAULT_HOST
+from fakellm.config import DEFAULT_HOST, ServerConfig
 from fakellm.server.app import FakeLLMApp
+from fakellm.server.limits import uvicorn_limits
 from fakellm.server.transport import silence_deliberate_drops
 
 # How long open responses (a stalled stream, say) may take to finish once the server stops.
@@ -70,7 +71,8 @@ class ServerThread:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        limits = uvicorn_limits(app.config if isinstance(app, FakeLLMApp) else ServerConfig())
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", **limits)
         self._server = _PromptServer(config)
         self._thread = threading.Thread(target=self._run, name=f"fakellm:{self.port}", daemon=True)
 
