@@ -251,3 +251,32 @@ def test_serve_drops_a_silent_connection_after_the_header_timeout() -> None:
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=10)
+
+
+def test_150_idle_connections_under_ulimit_128_do_not_starve_real_requests() -> None:
+    """The issue's case: with `ulimit -n 128`, 150 connections that send nothing used to make real
+    requests fail; the cap (fitted under the limit) makes room by closing the longest-idle one."""
+    resource = pytest.importorskip("resource")
+    port = free_port()
+
+    def low_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+    argv = [sys.executable, "-m", "fakellm", "serve", "--port", str(port)]
+    with subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=low_limit
+    ) as process:
+        idle: list[socket.socket] = []
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", process)
+            for _ in range(150):
+                idle.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+            time.sleep(0.2)
+            for _ in range(3):
+                reply = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=ECHO, timeout=5)
+                assert reply.status_code == 200
+        finally:
+            for sock in idle:
+                sock.close()
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)

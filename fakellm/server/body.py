@@ -24,6 +24,10 @@ def too_large(limit: int) -> ApiError:
     )
 
 
+class ClientGone(ApiError):
+    """The client hung up before its body was complete: there is nobody left to answer."""
+
+
 def too_slow(timeout: float) -> ApiError:
     # `connection: close`: the rest of a slow upload is not waited for on this connection.
     return ApiError(
@@ -55,7 +59,7 @@ async def read_body(
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise bad_request("The client disconnected before the request body was complete.")
+            raise ClientGone(400, "The client disconnected before the request body was complete.", code="client_gone")
         chunk = message.get("body", b"")
         if chunk:
             size += len(chunk)

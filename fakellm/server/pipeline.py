@@ -23,7 +23,7 @@ from fakellm.journal import Journal, JournalEntry
 from fakellm.scenarios import Scenario
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.server.auth import Auth
-from fakellm.server.body import decode_json, read_body
+from fakellm.server.body import ClientGone, decode_json, read_body
 from fakellm.server.exchange import Exchange
 from fakellm.server.transport import DropConnection, send_body, send_plan
 from fakellm.tokens import truncate_reply
@@ -141,6 +141,9 @@ class Pipeline:
             self._authorize(ctx, scenario, refusal)
             self._answer(ex, scenario)
             await self._deliver(ex)
+        except ClientGone as gone:  # hung up mid-upload: nothing to send, and nothing was sent
+            entry.ended, entry.error = "disconnected", gone.message
+            entry.disconnected_at_ms = _ms(ctx.started, time.monotonic())
         except ApiError as error:
             if entry.status:  # the response has started: nothing more can be said
                 raise
@@ -167,6 +170,8 @@ class Pipeline:
             entry.body_bytes = len(raw)
             entry.stream = request.stream
             scenario = self.library.select(ctx, request)
+        except ClientGone:
+            raise
         except ApiError:
             if refusal is not None:  # a bad key is reported before a bad body, as providers do
                 raise refusal from None

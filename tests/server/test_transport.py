@@ -101,3 +101,17 @@ def test_a_hang_up_mid_stream_is_journaled_with_the_chunks_sent(make_server: Cal
     assert entry.chunks >= 1
     assert entry.ttft_ms is not None
     assert entry.disconnected_at_ms is not None
+
+
+def test_a_hang_up_mid_upload_is_journaled_as_disconnected(make_server: Callable[..., ServerThread]) -> None:
+    server = make_server(api_keys=["sk-right"])  # a wrong key would be the answer, had anyone been there to hear it
+    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer sk-wrong\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model": '
+        )
+        time.sleep(0.1)
+    entry = settled_entry(server, within=1.5)
+    assert (entry.ended, entry.status, entry.chunks) == ("disconnected", 0, 0)
+    assert entry.error == "The client disconnected before the request body was complete."
+    assert entry.disconnected_at_ms is not None
