@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from typing import Any
@@ -11,7 +12,26 @@ from starlette.types import Receive
 
 from fakellm.errors import ApiError, bad_request
 
-_DECODER = json.JSONDecoder()  # `json.loads` without its wrapper (a leading BOM is "Expecting value")
+_NOT_JSON = "JSON has no NaN or Infinity; send a finite number or null"
+
+
+def _constant(name: str) -> float:
+    raise ValueError(f"{name} is not a valid JSON value ({_NOT_JSON})")
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # `1e999`: Python reads it as an infinity
+        shown = text if len(text) <= 40 else text[:40] + "..."
+        raise ValueError(f"the number {shown} is too large for a double ({_NOT_JSON})")
+    return value
+
+
+# Standard JSON only: Python's own parser reads NaN, Infinity and -Infinity (and `1e999` as an
+# infinity); providers answer 400, and let in they would come back bare in the journal listing,
+# which strict parsers refuse. `decode`, not `json.loads`, for its errors (a leading BOM is
+# "Expecting value").
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_float=_number)
 # A `\\uD800`-`\\uDFFF` escape: JSON allows it, but a lone one is not Unicode and cannot be sent back.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -95,7 +115,7 @@ def decode_json(raw: bytes) -> Any:
         ) from None
     except RecursionError:
         raise bad_request("We could not parse the JSON body of your request: it is nested too deeply.") from None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+    except ValueError as exc:  # NaN, Infinity, 1e999; an integer with more digits than Python converts
         raise bad_request(f"We could not parse the JSON body of your request: {exc}.") from None
     if b"\\u" in raw and _SURROGATE_ESCAPE.search(raw):
         where = _lone_surrogate(value)

@@ -107,3 +107,23 @@ def test_deep_nesting_is_400_not_a_crash() -> None:
 
 def test_integer_with_too_many_digits_is_400() -> None:
     assert "digits" in (decode_error(b'{"n": ' + b"1" * 5000 + b"}").message or "")
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        (b'{"temperature": NaN}', "NaN is not a valid JSON value"),
+        (b'{"a": [1, {"b": Infinity}]}', "Infinity is not a valid JSON value"),
+        (b"-Infinity", "-Infinity is not a valid JSON value"),
+        (b'{"top_p": 1e999}', "the number 1e999 is too large"),
+        (b"[-1" + b"0" * 400 + b".5]", "the number -1" + "0" * 38 + "... is too large"),
+    ],
+)
+def test_nan_and_infinities_are_not_json(raw: bytes, shown: str) -> None:
+    message = decode_error(raw).message or ""
+    assert shown in message
+    assert "JSON has no NaN or Infinity" in message
+
+
+def test_finite_numbers_decode_as_before() -> None:
+    assert decode_json(b"[1e308, -0.0, 1E-400, 0.1, 10000000000000000000000]") == [1e308, -0.0, 0.0, 0.1, 10**22]
