@@ -16,6 +16,7 @@ from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome
 from fakellm.scenarios.format import ReplySpec, Rule, ScenarioFile, fault_part
 from fakellm.scenarios.generate import Generator, derive_seed
+from fakellm.scenarios.loader import collector_paused
 from fakellm.scenarios.matching import compile_match
 from fakellm.scenarios.regexes import RegexTimeout
 from fakellm.scenarios.replies import build_reply
@@ -56,7 +57,8 @@ class FileScenario:
         own = fault_part(spec.defaults)
         self._faults = faults.merged(own) if faults is not None else own
         self._rule_faults = [self._faults.merged(fault_part(r)) for r in spec.rules]
-        self._matchers = [compile_match(r.match) for r in spec.rules]
+        with collector_paused():
+            self._matchers = [compile_match(r.match) for r in spec.rules]
         self._labels = [rule_label(r, i) for i, r in enumerate(spec.rules)]
         self._positions = [0] * len(spec.rules)
         self._lock = threading.Lock()

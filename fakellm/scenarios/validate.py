@@ -20,7 +20,14 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from fakellm.scenarios.format import NAME_PATTERN, Match, ReplySpec, Rule, ScenarioFile, TextMatch
-from fakellm.scenarios.loader import Document, DocumentError, Path_, read_document, scenario_files
+from fakellm.scenarios.loader import (
+    Document,
+    DocumentError,
+    Path_,
+    collector_paused,
+    read_document,
+    scenario_files,
+)
 from fakellm.scenarios.regexes import MATCH_BUDGET_S, nested_repeat
 
 Severity = Literal["error", "warning"]
@@ -91,6 +98,14 @@ def check_paths(paths: Iterable[Path]) -> Report:
 
 
 def check_file(path: Path) -> tuple[LoadedScenario | None, list[Diagnostic]]:
+    # Reading and validating create objects by the hundred a rule, none of them garbage: with the
+    # cyclic collector running, its passes over the growing heap made the time a rule grow with the
+    # file (450 µs a rule at 4,000 rules, 620 at 32,000); paused, it stays flat.
+    with collector_paused():
+        return _check_file(path)
+
+
+def _check_file(path: Path) -> tuple[LoadedScenario | None, list[Diagnostic]]:
     try:
         document = read_document(path)
     except DocumentError as exc:

@@ -219,3 +219,21 @@ def test_a_large_file_validates_with_every_rule(tmp_path):
     report = check_paths([path])
     assert not report.diagnostics
     assert len(report.scenarios[0].spec.rules) == 2_001
+
+
+def test_the_collector_is_paused_while_a_file_is_read_and_restored_after(tmp_path, monkeypatch):
+    import gc
+
+    from fakellm.scenarios import validate
+
+    seen = []
+
+    def reading(path):
+        seen.append(gc.isenabled())
+        raise validate.DocumentError(1, "stop here")
+
+    monkeypatch.setattr(validate, "read_document", reading)
+    assert gc.isenabled()
+    assert str(validate.check_file(tmp_path / "a.yaml")[1][0]).endswith(":1: stop here")
+    assert seen == [False]
+    assert gc.isenabled()
