@@ -13,6 +13,7 @@ from fakellm.config import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT,
     DEFAULT_HOST,
+    DEFAULT_JOURNAL_MAX_BYTES,
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_KEEP_ALIVE_TIMEOUT,
     DEFAULT_MAX_BODY,
@@ -64,6 +65,14 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     serve.add_argument(
         "--journal-size", type=int, default=None, help=f"requests kept in the journal ({DEFAULT_JOURNAL_SIZE})"
+    )
+    serve.add_argument(
+        "--journal-max-bytes",
+        type=int,
+        default=None,
+        metavar="BYTES",
+        help=f"bytes of bodies and texts the journal holds in all; the oldest go first "
+        f"({DEFAULT_JOURNAL_MAX_BYTES // 2**20} MiB)",
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
     _exposure_flags(serve)
@@ -130,6 +139,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "tokens_per_second": args.tokens_per_second,
         "max_body": args.max_body,
         "journal_size": args.journal_size,
+        "journal_max_bytes": args.journal_max_bytes,
         "allowed_hosts": tuple(args.allowed_host),
         "header_timeout": args.header_timeout,
         "body_timeout": args.body_timeout,

@@ -77,7 +77,17 @@ def test_help_lists_the_serve_command() -> None:
 def test_serve_help_lists_options_and_env_vars() -> None:
     result = run_cli("serve", "--help")
     assert result.returncode == 0
-    for option in ("--host", "--port", "--scenarios", "--api-key", "--seed", "--max-body", "PORT", "FAKELLM_HOST"):
+    for option in (
+        "--host",
+        "--port",
+        "--scenarios",
+        "--api-key",
+        "--seed",
+        "--max-body",
+        "--journal-max-bytes",
+        "PORT",
+        "FAKELLM_HOST",
+    ):
         assert option in result.stdout
 
 
@@ -186,6 +196,11 @@ def test_host_env_and_flags(clean_env: pytest.MonkeyPatch) -> None:
     )
 
 
+def test_journal_max_bytes_flag(clean_env: pytest.MonkeyPatch) -> None:
+    config = config_from_args(build_parser().parse_args(["serve", "--journal-max-bytes", "4096"]))
+    assert config.journal_max_bytes == 4096
+
+
 def test_defaults_come_from_the_server_config(clean_env: pytest.MonkeyPatch) -> None:
     # Flags left out fall back to ServerConfig's own defaults, not to copies kept in the CLI.
     assert config_from_args(build_parser().parse_args(["serve"])) == ServerConfig()
@@ -198,6 +213,7 @@ def test_defaults_come_from_the_server_config(clean_env: pytest.MonkeyPatch) -> 
         (["--tokens-per-second", "0"], "--tokens-per-second"),
         (["--port", "70000"], "--port"),
         (["--journal-size", "0"], "--journal-size"),
+        (["--journal-max-bytes", "0"], "--journal-max-bytes"),
         (["--max-body", "-1"], "--max-body"),
     ],
 )
