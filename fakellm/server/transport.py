@@ -93,6 +93,11 @@ class _DisconnectWatcher:
             finally:
                 timer.cancel()
                 self._waiter = None
+        if self.at is None:
+            # The server may have seen the client go already (in this loop turn, or before the watcher's
+            # first turn) without the watcher having run yet; uvicorn silently discards what is sent
+            # after that, and it would be counted as sent. One turn lets the watcher note it first.
+            await asyncio.sleep(0)
         return self.at is not None
 
     def cancel(self) -> None:

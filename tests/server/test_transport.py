@@ -115,3 +115,28 @@ def test_a_hang_up_mid_upload_is_journaled_as_disconnected(make_server: Callable
     assert (entry.ended, entry.status, entry.chunks) == ("disconnected", 0, 0)
     assert entry.error == "The client disconnected before the request body was complete."
     assert entry.disconnected_at_ms is not None
+
+
+def test_frames_are_not_counted_once_the_server_knows_the_client_is_gone() -> None:
+    """A client gone before the first frame's time (the server read the request and the hang-up in one
+    go): uvicorn drops whatever is sent after that without a word, so none of it may count as sent."""
+    import asyncio
+
+    from fakellm.frames import Delivery, Frame, StreamPlan
+    from fakellm.server.transport import Progress, send_plan
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}  # as uvicorn answers once the connection is lost
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    plan = StreamPlan("text/event-stream", [Frame(b"data: 1\n\n"), Frame(b"data: 2\n\n")], b"data: [DONE]\n\n")
+    progress = Progress()
+    delivery = Delivery(offsets=[0.0, 0.0], end="drop")
+    asyncio.run(send_plan(send, receive, plan, delivery, {}, time.monotonic(), progress))
+    assert progress.chunks_sent == 0
+    assert progress.disconnected_at is not None
+    assert sent == []
