@@ -1,9 +1,8 @@
 """A barge-in storm: many concurrent streams against a real server, each client hanging up at a random moment.
 
-A `FakeLLM` server runs in a thread on 127.0.0.1; the clients are raw asyncio sockets in a child process
-(so they do not take turns with the server for the interpreter), and each one knows exactly when it
-closed and how many SSE events it had received (what its kernel held at the hang-up included).
-The waits are of several kinds:
+A `FakeLLM` server runs in a thread on 127.0.0.1; the clients, raw asyncio sockets, in a child process
+(not taking turns with the server for the interpreter), each knowing when it closed and how many SSE
+events it had received (what its kernel held at the hang-up included). The kinds of wait:
 
 - ttft:   a stream with `X-FakeLLM-TTFT-Ms: 4000`, hung up before its first byte;
 - slow:   the `slow` scenario (TTFT ~1.5 s, 15 tok/s), hung up before or during the stream;
@@ -12,10 +11,8 @@ The waits are of several kinds:
 - drop:   the `disconnect` scenario at 20 tokens a second: the server drops it, or the client leaves first;
 - whole:  a non-streaming request with `X-FakeLLM-TTFT-Ms: 4000`, hung up while it waits.
 
-The connections open over 2 ms a client (1,000 in 2 s) and most are held for seconds, so nearly all
-of a round are open at once.
-
-Half the clients close (FIN), half abort (RST). Then the journal is read, and the figures printed:
+Connections open over 2 ms a client (1,000 in 2 s) and hang up after that ramp, so nearly all of a
+round are open at once. Half close (FIN), half abort (RST). Then the journal is read, and printed:
 every hang-up journaled `disconnected`; the lag from the client's hang-up to `disconnected_at_ms`
 (p50/p99/max, target <= 100 ms); every stream journaled with `chunks` equal to the events the client
 received (chunks the server wrote after the client closed, before it read the hang-up, are counted apart);
@@ -30,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import gc
 import json
 import random
 import socket
@@ -38,6 +36,7 @@ import struct
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,17 +50,19 @@ CLIENT_LIMIT_S = 10.0  # no client lives longer than this, whatever happens
 SETTLE_S = 5.0
 LONG_TEXT = "Repeat with me: " + " ".join(["barge", "in", "storm"] * 40)
 
-# kind: (path, stream, extra headers, earliest hang-up, latest hang-up, user text)
+RAMP_S_PER_CLIENT = 0.002  # connections open over 2 ms a client: 1,000 in 2 s
+# kind: (path, stream, extra headers, earliest hang-up, latest hang-up, user text). The hang-up comes
+# that long after the ramp ends (after the request for `drop`), so nearly all of a round are open at once.
 KINDS: dict[str, tuple[str, bool, dict[str, str], float, float, str]] = {
-    "ttft": ("/v1/chat/completions", True, {"x-fakellm-ttft-ms": "4000"}, 0.05, 3.9, "hi"),
-    "slow": ("/s/slow/v1/chat/completions", True, {}, 0.1, 4.0, LONG_TEXT),
+    "ttft": ("/v1/chat/completions", True, {"x-fakellm-ttft-ms": "4000"}, 0.05, 1.9, "hi"),
+    "slow": ("/s/slow/v1/chat/completions", True, {}, 0.05, 3.0, LONG_TEXT),
     "trickle": (
-        "/v1/chat/completions", True, {"x-fakellm-ttft-ms": "50", "x-fakellm-tokens-per-second": "8"}, 0.1, 4.0,
+        "/v1/chat/completions", True, {"x-fakellm-ttft-ms": "50", "x-fakellm-tokens-per-second": "8"}, 0.05, 3.0,
         LONG_TEXT,
     ),
-    "stall": ("/s/stall/v1/chat/completions", True, {}, 0.1, 4.0, "hi"),
+    "stall": ("/s/stall/v1/chat/completions", True, {}, 0.05, 3.0, "hi"),
     "drop": ("/s/disconnect/v1/chat/completions", True, {"x-fakellm-tokens-per-second": "20"}, 0.02, 0.4, LONG_TEXT),
-    "whole": ("/v1/chat/completions", False, {"x-fakellm-ttft-ms": "4000"}, 0.05, 3.9, "hi"),
+    "whole": ("/v1/chat/completions", False, {"x-fakellm-ttft-ms": "4000"}, 0.05, 1.9, "hi"),
 }  # fmt: skip
 
 
@@ -89,14 +90,14 @@ class Tally:
     lags_ms: list[float] = field(default_factory=list)
     by_kind_lag_ms: dict[str, float] = field(default_factory=dict)  # the worst per kind
     in_flight: int = 0  # the server wrote one more chunk while the client was closing
-    raced: int = 0  # the server finished the response while the client was closing
-    raced_kinds: list[str] = field(default_factory=list)
+    raced_kinds: list[str] = field(default_factory=list)  # the server finished as the client was closing
     failures: list[str] = field(default_factory=list)
     pending: int = 0
     tasks_before: int = 0
     tasks_after: int = 0
     answering: bool = False
     loop_lag_ms: float = 0.0  # the longest the server's loop was busy elsewhere
+    gc_ms: float = 0.0  # the longest garbage collection in the server's process
     peak_open: int = 0  # the most client connections open at one time
     seconds: float = 0.0
 
@@ -177,25 +178,13 @@ async def run_client(client: Client, port: int, ramp_s: float) -> None:
         client.closed_at = time.time()
 
 
-async def get(port: int, target: str) -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(f"GET {target} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n".encode())
-        data = await asyncio.wait_for(reader.read(-1), 5.0)
-    finally:
-        writer.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body
+async def count_tasks() -> int:
+    return len(asyncio.all_tasks())
 
 
 def server_tasks(llm: FakeLLM) -> int:
     """Tasks alive on the server's event loop (counted on that loop)."""
-    loop = llm._thread._server._loop  # type: ignore[union-attr]
-
-    async def count() -> int:
-        return len(asyncio.all_tasks())
-
-    return asyncio.run_coroutine_threadsafe(count(), loop).result(5.0)
+    return asyncio.run_coroutine_threadsafe(count_tasks(), llm._thread._server._loop).result(5.0)  # type: ignore
 
 
 def peak_open(clients: list[Client]) -> int:
@@ -209,14 +198,21 @@ def peak_open(clients: list[Client]) -> int:
 
 
 class LoopLag:
-    """A task on the server's loop that wakes every 10 ms and notes how late it woke: how long the loop
-    was busy elsewhere, which no hang-up can be noticed faster than."""
+    """A task on the server's loop that wakes every 10 ms and notes how late it woke (how long the loop
+    was busy elsewhere: no hang-up is noticed faster), and the longest garbage collection in the process."""
 
     def __init__(self, llm: FakeLLM) -> None:
         self.loop = llm._thread._server._loop  # type: ignore[union-attr]
-        self.worst_ms = 0.0
+        self.worst_ms = self.gc_ms = self.gc_start = 0.0
         self.stopping = False
+        gc.callbacks.append(self._gc)
         self.future = asyncio.run_coroutine_threadsafe(self._watch(), self.loop)
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.gc_start = time.perf_counter()
+        else:
+            self.gc_ms = max(self.gc_ms, (time.perf_counter() - self.gc_start) * 1000)
 
     async def _watch(self) -> None:
         while not self.stopping:
@@ -226,6 +222,7 @@ class LoopLag:
 
     def stop(self) -> None:
         self.stopping = True
+        gc.callbacks.remove(self._gc)
         self.future.result(5.0)
 
 
@@ -255,8 +252,7 @@ def judge(clients: list[Client], llm: FakeLLM, tally: Tally) -> None:
         tally.hung_up += 1
         if entry.ended != "disconnected":
             if entry.ended in ("completed", "fault") and entry.chunks >= client.events:
-                tally.raced += 1  # the server had already written its last byte when the client closed
-                tally.raced_kinds.append(client.kind)
+                tally.raced_kinds.append(client.kind)  # the server had written its last byte already
             else:
                 tally.failures.append(f"{label}: hung up but journaled {entry.ended}")
             continue
@@ -281,9 +277,9 @@ def written_after_hang_up(entry: JournalEntry, client: Client) -> bool:
 
 
 async def storm(port: int, clients: list[Client]) -> None:
-    # Connections open over `ramp_s` (2 ms a client): most are open at once all the same (the waits are
-    # seconds long), but the server does not take a thousand new requests in the same instant.
-    ramp_s = len(clients) / 500
+    # Connections open over `ramp_s`: the server does not take a thousand new requests in the same
+    # instant (that measures its accept queue, not barge-in), yet they are all open at once.
+    ramp_s = len(clients) * RAMP_S_PER_CLIENT
     await asyncio.gather(*(run_client(c, port, ramp_s) for c in clients))
 
 
@@ -306,12 +302,15 @@ def storm_child(port: int) -> None:
 
 def make_clients(count: int, rng: random.Random, first: int, waits: float = 1.0) -> list[Client]:
     """`count` clients, the kinds in turn; `waits` scales the hang-up windows (the quick form halves them)."""
-    kinds = list(KINDS)
+    kinds, ramp_s = list(KINDS), count * RAMP_S_PER_CLIENT
     clients = []
     for number in range(first, first + count):
         kind = kinds[number % len(kinds)]
         low, high = KINDS[kind][3], KINDS[kind][4] * waits if kind != "drop" else KINDS[kind][4]
-        clients.append(Client(number, kind, rng.uniform(low, high), rng.random() < 0.5, rng.random()))
+        start_after = rng.random()
+        rest_of_ramp = 0.0 if kind == "drop" else (1 - start_after) * ramp_s
+        hang_up_after = rest_of_ramp + rng.uniform(low, high)
+        clients.append(Client(number, kind, hang_up_after, rng.random() < 0.5, start_after))
     return clients
 
 
@@ -331,15 +330,14 @@ def run(clients: int = 100, rounds: int = 1, seed: int = 1, waits: float = 1.0) 
             llm.app.journal.wait_settled(SETTLE_S)
             judge(batch, llm, tally)
         lag.stop()
-        tally.loop_lag_ms = lag.worst_ms
+        tally.loop_lag_ms, tally.gc_ms = lag.worst_ms, lag.gc_ms
         tally.pending = sum(1 for e in llm.app.journal.entries() if e.ended == "pending")
         deadline = time.monotonic() + SETTLE_S
-        tally.tasks_after = server_tasks(llm)
-        while tally.tasks_after > tally.tasks_before and time.monotonic() < deadline:
+        while (after := server_tasks(llm)) > tally.tasks_before and time.monotonic() < deadline:
             time.sleep(0.05)
-            tally.tasks_after = server_tasks(llm)
-        status, _ = asyncio.run(get(port, "/_fakellm/health"))
-        tally.answering = status == 200
+        tally.tasks_after = after
+        with urllib.request.urlopen(llm.url + "/_fakellm/health", timeout=5) as health:
+            tally.answering = health.status == 200
         tally.failures += llm.take_surprises()
     tally.seconds = time.perf_counter() - start
     return tally
@@ -362,15 +360,16 @@ def report(tally: Tally) -> str:
     kinds = ", ".join(f"{k} {v}" for k, v in sorted(tally.by_kind.items()))
     raced = ", ".join(f"{k} {tally.raced_kinds.count(k)}" for k in sorted(set(tally.raced_kinds)))
     worst = ", ".join(f"{k} {v:.1f}" for k, v in sorted(tally.by_kind_lag_ms.items()))
+    exact = tally.clients - len(tally.failures) - tally.in_flight - len(tally.raced_kinds)
     lines = [
         f"{tally.clients} barge-in clients in {tally.seconds:.1f} s ({kinds}); at most {tally.peak_open} open at once",
-        f"hung up: {tally.hung_up} (journaled disconnected: {len(lags)}, server finished first: {tally.raced}"
-        f"{' - ' + raced if raced else ''}); "
-        f"ended by the server: {tally.server_ended}",
+        f"hung up: {tally.hung_up} (journaled disconnected: {len(lags)}, server finished first: "
+        f"{len(tally.raced_kinds)}{' - ' + raced if raced else ''}); ended by the server: {tally.server_ended}",
         f"hang-up -> disconnected_at lag: p50 {statistics.median(lags) if lags else 0:.1f} ms, "
         f"p99 {p99:.1f} ms, max {max(lags, default=0):.1f} ms (target <= {LAG_TARGET_MS:g} ms); "
-        f"worst by kind: {worst}; the server loop was busy up to {tally.loop_lag_ms:.1f} ms at a time",
-        f"chunks = events received: {tally.clients - len(tally.failures) - tally.in_flight - tally.raced} exact, "
+        f"worst by kind: {worst}; the server loop was busy up to {tally.loop_lag_ms:.1f} ms at a time "
+        f"(longest garbage collection {tally.gc_ms:.1f} ms)",
+        f"chunks = events received: {exact} exact, "
         f"{tally.in_flight} with chunks written after the hang-up, before the server read it; "
         f"failures: {len(tally.failures)}",
         f"pending entries: {tally.pending}; server tasks before {tally.tasks_before}, after {tally.tasks_after}; "
