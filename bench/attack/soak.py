@@ -10,7 +10,8 @@ peak / end, throughput and a verdict:
    flaky, and journal reads (`GET /_fakellm/requests?limit=50`);
 2. distinct keys: `/s/rate-limited/...`, each request with a new `Authorization: Bearer k-<n>`; the
    limiter sweeps idle buckets, so RSS must level off rather than grow with the keys (see `FULL`
-   for why the full form sends 300,000: the level comes after ~115,000 at full speed);
+   for why the full form sends 500,000: the level comes after ~130,000-190,000 at full speed; the
+   quick form uses a copy of the scenario that refills in 1 ms, so the sweep shows in seconds);
 3. large bodies: ~1 MiB user messages against a server with `--journal-max-bytes` set small; RSS
    must stay under the baseline plus the journal's cap plus room for the requests in flight.
 
@@ -53,38 +54,28 @@ INFLIGHT_MB = 48.0  # phase 3: 8 requests in flight at ~4 MiB each, plus the rep
 PHASE_TIME_LIMIT_S = 600.0  # no phase runs longer, whatever its count
 LARGE_JOURNAL_CAP = 16 * MB  # phase 3's --journal-max-bytes
 # Phase 2's full count: the built-in rate-limited scenario (5 a minute) holds a key's budget for 12 s
-# after its request, and the limiter sweeps when it holds twice what the last sweep left, so at
-# ~4,700 keys a second it rightly holds ~56,000 budgets and peaks near ~112,000 before a sweep: the
-# level is reached after ~25 s (~115,000 keys). 300,000 keys put the whole second half past it.
-FULL = {"mixed": 100_000, "keys": 300_000, "large": 3_000}
+# after its request (rightly: the key may send 4 more in that time), and the limiter sweeps when it
+# holds twice what the last sweep left. So at ~4,000-5,500 keys a second it holds ~50,000-65,000
+# budgets and up to twice that before a sweep, ~0.6 kB each: RSS climbs for the first ~130,000-190,000
+# keys, then stays flat (measured: 125.7 MB from key 190,000 to 500,000 at 4,000/s). 500,000 keys put
+# the whole second half past the climb; 100,000 end in the middle of it.
+FULL = {"mixed": 100_000, "keys": 500_000, "large": 3_000}
 QUICK = {"mixed": 3_000, "keys": 16_000, "large": 150}
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, headers, body
 
-TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-    },
-}
+CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": CITY}}
 GEMINI = json.dumps({"contents": [{"role": "user", "parts": [{"text": "Repeat with me: hello soak"}]}]}).encode()
-GEMINI_TOOLS = json.dumps(
-    {
-        "contents": [{"role": "user", "parts": [{"text": "weather in Paris?"}]}],
-        "tools": [{"functionDeclarations": [{"name": "get_weather", "parameters": {"type": "OBJECT"}}]}],
-    }
-).encode()
+GEMINI_TOOL = {"functionDeclarations": [{"name": "get_weather", "parameters": {"type": "OBJECT"}}]}
+GEMINI_TOOLS = json.dumps({"contents": [{"role": "user", "parts": [{"text": "?"}]}], "tools": [GEMINI_TOOL]}).encode()
 OPENAI_ROUTES = [
     ("/v1/chat/completions", {}),
     ("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", {"api-key": "soak"}),
     ("/openai/v1/chat/completions", {}),
     ("/v1beta/openai/chat/completions", {}),
 ]
-GEMINI_ROUTES = [
-    "/v1beta/models/gemini-2.5-flash:generateContent",
-    "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
-]
+GEMINI_ROUTES = [f"/v1beta/models/gemini-2.5-flash:{m}" for m in ("generateContent", "streamGenerateContent?alt=sse")]
 SCENARIOS = ["echo", "lorem", "flaky", "tools"]
 
 
@@ -98,12 +89,12 @@ def chat(text: str, *, stream: bool = False, tools: bool = False) -> bytes:
 
 
 def mixed_request(n: int) -> Request:
-    """The n-th request of phase 1: a rotation over routes, scenarios, streaming, and journal reads."""
+    """The n-th request of phase 1: a rotation over routes, scenarios, streaming, and journal reads
+    (every 24 requests, each route meets each scenario)."""
     if n % 10 == 9:
         return "GET", "/_fakellm/requests?limit=50", {}, b""
-    scenario = SCENARIOS[(n // 3) % len(SCENARIOS)]
     routes = len(OPENAI_ROUTES) + len(GEMINI_ROUTES)
-    route = n % routes
+    route, scenario = n % routes, SCENARIOS[(n // routes) % len(SCENARIOS)]
     headers = {"authorization": "Bearer soak", "content-type": "application/json"}
     if route >= len(OPENAI_ROUTES):
         body = GEMINI_TOOLS if scenario == "tools" else GEMINI
@@ -155,27 +146,23 @@ def server(*flags: str, startup_s: float = 30.0) -> Iterator[tuple[subprocess.Po
     command = [sys.executable, "-m", "fakellm", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--log-level", "warning", "--seed", "1", *flags]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    # The server's warnings go to our stderr: a pipe nobody reads would stall it once full.
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + startup_s
         while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"fakellm serve exited: {process.stderr.read().decode() if process.stderr else ''}")
             try:
                 httpx.get(url + "/_fakellm/health", timeout=1.0)
                 break
             except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("fakellm serve did not start") from None
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"fakellm serve did not start (exit code {process.poll()})") from None
                 time.sleep(0.05)
         yield process, url
     finally:
         process.kill()
         process.wait(timeout=10)
-
-
-# --- phases ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -324,6 +311,10 @@ def judge_growth(result: PhaseResult, limit_mb: float) -> PhaseResult:
     return result
 
 
+def only_200(status: int, path: str) -> bool:
+    return status == 200
+
+
 def mixed_ok(status: int, path: str) -> bool:
     return status == 200 or (status == 503 and path.startswith("/s/flaky/"))  # flaky fails every second on purpose
 
@@ -338,25 +329,15 @@ async def phase_keys(count: int, sample_every: int, *, fast_file: Path | None = 
     flags = ("--scenarios", str(fast_file)) if fast_file else ()
     make = key_requests("soak-limited" if fast_file else "rate-limited")
     with server(*flags) as (process, url):
-        result = await drive(
-            "2 distinct keys", process.pid, url, make, count, ok=lambda s, _: s == 200, sample_every=sample_every
-        )
+        result = await drive("2 distinct keys", process.pid, url, make, count, ok=only_200, sample_every=sample_every)
     return judge_growth(result, GROWTH_LIMIT_MB)
 
 
 async def phase_large(count: int, sample_every: int, journal_cap: int = LARGE_JOURNAL_CAP) -> PhaseResult:
     flags = ("--max-body", str(4 * MB), "--journal-max-bytes", str(journal_cap))
     with server(*flags) as (process, url):
-        result = await drive(
-            "3 large bodies",
-            process.pid,
-            url,
-            large_request,
-            count,
-            ok=lambda s, _: s == 200,
-            sample_every=sample_every,
-            concurrency=8,
-        )
+        args = ("3 large bodies", process.pid, url, large_request, count)
+        result = await drive(*args, ok=only_200, sample_every=sample_every, concurrency=8)
     result.limit_mb = (journal_cap / MB) + INFLIGHT_MB
     result.measured_mb = (result.peak - result.start) / MB
     result.bound = "peak over start (journal cap + in flight)"
@@ -387,9 +368,8 @@ async def run(mixed: int, keys: int, large: int, *, quick: bool = False) -> list
         print(results[-1].render(), flush=True)
     if keys:
         with tempfile.TemporaryDirectory() as folder:
-            fast_file = None
-            if quick:
-                fast_file = Path(folder) / "soak-limited.yaml"
+            fast_file = Path(folder) / "soak-limited.yaml" if quick else None
+            if fast_file is not None:
                 fast_file.write_text(FAST_LIMITED)
             results.append(await phase_keys(keys, max(1, keys // 50), fast_file=fast_file))
         print(results[-1].render(), flush=True)
@@ -403,7 +383,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small counts (seconds, not minutes)")
     parser.add_argument("--mixed", type=int, default=None, help="phase 1 requests (100,000; quick 3,000; 0 skips)")
-    parser.add_argument("--keys", type=int, default=None, help="phase 2 distinct keys (300,000; quick 16,000)")
+    parser.add_argument("--keys", type=int, default=None, help="phase 2 distinct keys (500,000; quick 16,000)")
     parser.add_argument("--large", type=int, default=None, help="phase 3 ~1 MiB requests (3,000; quick 150)")
     args = parser.parse_args()
     counts = QUICK if args.quick else FULL
