@@ -19,6 +19,7 @@ from fakellm.config import (
     DEFAULT_MAX_BODY,
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_PORT,
+    DEFAULT_RATE_LIMIT_MAX_CLIENTS,
     DEFAULT_SCENARIO,
     LOG_LEVELS,
     ConfigError,
@@ -112,6 +113,14 @@ def _exposure_flags(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--max-connections", type=int, default=None, metavar="N", help=f"open connections ({DEFAULT_MAX_CONNECTIONS})"
     )
+    serve.add_argument(
+        "--rate-limit-max-clients",
+        type=int,
+        default=None,
+        metavar="N",
+        help="rate-limit budgets kept (one per scenario and client key); past it the least recently used "
+        f"is forgotten and that client starts with a full budget again ({DEFAULT_RATE_LIMIT_MAX_CLIENTS:,})",
+    )
 
 
 # `ServerConfig` fields whose flag is not the field's name with dashes.
@@ -145,6 +154,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "body_timeout": args.body_timeout,
         "keep_alive_timeout": args.keep_alive_timeout,
         "max_connections": args.max_connections,
+        "rate_limit_max_clients": args.rate_limit_max_clients,
     }
     try:
         return ServerConfig(**{name: value for name, value in given.items() if value is not None})

@@ -31,6 +31,7 @@ DEFAULT_HEADER_TIMEOUT = 10.0  # seconds from a request's first byte (or the con
 DEFAULT_BODY_TIMEOUT = 30.0  # seconds for the whole body, once the headers are in
 DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0  # seconds an idle keep-alive connection stays open
 DEFAULT_MAX_CONNECTIONS = 1000  # open connections (and requests in flight); more get 503
+DEFAULT_RATE_LIMIT_MAX_CLIENTS = 100_000  # rate-limit budgets (scenario, client key) kept; the LRU goes first
 
 
 def builtin_scenarios_dir() -> Path:
@@ -83,6 +84,7 @@ class ServerConfig:
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    rate_limit_max_clients: int = DEFAULT_RATE_LIMIT_MAX_CLIENTS
     # Host names requests may be addressed to (`*.example.com` matches any subdomain); empty: loopback
     # names when bound to loopback, any name otherwise (see `fakellm.server.hosts`).
     allowed_hosts: tuple[str, ...] = ()
@@ -138,13 +140,15 @@ def _check(config: ServerConfig) -> None:
 
 
 def _check_exposure(config: ServerConfig) -> None:
-    """The settings for running in public: timeouts, the connection cap, allowed hosts."""
+    """The settings for running in public: timeouts, the connection and rate-limit caps, allowed hosts."""
     for name in ("header_timeout", "body_timeout", "keep_alive_timeout"):
         value = getattr(config, name)
         if not _is_number(value) or value <= 0:
             raise ConfigError(name, f"must be a number of seconds more than 0, got {value!r}")
-    if not _is_int(config.max_connections) or config.max_connections < 1:
-        raise ConfigError("max_connections", f"must be 1 or more, got {config.max_connections!r}")
+    for name in ("max_connections", "rate_limit_max_clients"):
+        value = getattr(config, name)
+        if not _is_int(value) or value < 1:
+            raise ConfigError(name, f"must be 1 or more, got {value!r}")
     for host in config.allowed_hosts:
         if host != "*" and (
             not isinstance(host, str) or not host or any(c in host for c in "/ ,") or "*" in host.removeprefix("*.")

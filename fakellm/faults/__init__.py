@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 
+from fakellm.config import DEFAULT_RATE_LIMIT_MAX_CLIENTS
 from fakellm.context import RequestContext
 from fakellm.faults.injected import injected_error, over_limit_error
 from fakellm.faults.latency import generation_delay, is_instant
@@ -26,12 +27,18 @@ __all__ = ["FaultPlan", "FaultStage"]
 
 class FaultStage:
     """Plans each request's faults; keeps the per-scenario counters, random streams and rate-limit
-    budgets. `defaults` (the server-wide settings) answer for a scenario that brings no settings."""
+    budgets. `defaults` (the server-wide settings) answer for a scenario that brings no settings;
+    `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`)."""
 
-    def __init__(self, defaults: FaultSpec | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        defaults: FaultSpec | None = None,
+        seed: int | None = None,
+        rate_limit_max_clients: int = DEFAULT_RATE_LIMIT_MAX_CLIENTS,
+    ) -> None:
         self.defaults = defaults
         self.seed = seed
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(rate_limit_max_clients)
         self._counters: dict[str, int] = {}
         self._rngs: dict[tuple[str, str], random.Random] = {}
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
+
+from fakellm.config import DEFAULT_RATE_LIMIT_MAX_CLIENTS
 
 
 @dataclass(slots=True, frozen=True)
@@ -93,12 +96,27 @@ class RateLimited(Exception):
 
 
 class RateLimiter:
-    """Request and token budgets per (scope, client key). A refused request costs nothing."""
+    """Request and token budgets per (scope, client key). A refused request costs nothing.
 
-    def __init__(self, sweep_at: int = SWEEP_AT) -> None:
-        self._buckets: dict[tuple[str, str], tuple[TokenBucket, TokenBucket]] = {}
+    At most `max_clients` slots hold a budget. When a new one would pass that, the slots whose budgets
+    have refilled are swept first; if it is still full, the least recently used slot is forgotten.
+    That is the trade-off of a hard cap: an evicted client starts again with a full budget, so a
+    flood of new keys can buy one old client a fresh allowance. Raise the cap (each slot costs a few
+    hundred bytes) rather than let memory grow with the number of keys seen.
+    """
+
+    def __init__(self, max_clients: int = DEFAULT_RATE_LIMIT_MAX_CLIENTS, sweep_at: int = SWEEP_AT) -> None:
+        if max_clients < 1:
+            raise ValueError(f"max_clients must be 1 or more, got {max_clients!r}")
+        # Least recently used first: a slot moves to the end each time it is asked for.
+        self._buckets: OrderedDict[tuple[str, str], tuple[TokenBucket, TokenBucket]] = OrderedDict()
         self._lock = threading.Lock()
-        self._sweep_min = self._sweep_at = sweep_at
+        self.max_clients = max_clients
+        self.evicted = 0  # slots forgotten at the cap, least recently used first
+        self._sweep_min = self._sweep_gap = sweep_at
+        self._made = 0  # slots made since the last sweep
+        # At the cap, new slots made before it sweeps again (between, the least recently used go).
+        self._cap_gap = max(1, max_clients // 4)
 
     def __len__(self) -> int:
         """How many (scope, client key) slots hold a budget."""
@@ -107,21 +125,37 @@ class RateLimiter:
     def reset(self) -> None:
         with self._lock:
             self._buckets.clear()
+            self._made, self._sweep_gap = 0, self._sweep_min
 
     def _pair(self, slot: tuple[str, str], rpm: int, tpm: int, now: float) -> tuple[TokenBucket, TokenBucket]:
         pair = self._buckets.get(slot)
+        if pair is not None:
+            self._buckets.move_to_end(slot)
         if pair is None or pair[0].capacity != rpm or pair[1].capacity != tpm:
-            if pair is None and len(self._buckets) >= self._sweep_at:
-                self._sweep(now)
+            if pair is None:
+                self._make_room(now)
             pair = (TokenBucket(rpm, now), TokenBucket(tpm, now))
             self._buckets[slot] = pair
         return pair
 
+    def _make_room(self, now: float) -> None:
+        """Before a new slot: sweep when due, then evict the least recently used while at the cap.
+        A sweep is due when the slots made since the last one reach the doubling schedule, or at the
+        cap once a quarter of the cap has been made since: so a full limiter does not sweep on every
+        new key (each request stays O(1) on average) but evicts between sweeps."""
+        full = len(self._buckets) >= self.max_clients
+        if self._made >= self._sweep_gap or (full and self._made >= self._cap_gap):
+            self._sweep(now)
+        self._made += 1
+        while len(self._buckets) >= self.max_clients:
+            self._buckets.popitem(last=False)
+            self.evicted += 1
+
     def _sweep(self, now: float) -> None:
         """Forget the slots whose budgets have refilled completely: a full bucket carries no state
         (a new one made for the next request is the same), so only budgets in use stay. One key per
-        request cannot grow the limiter without bound; the sweep runs when the count doubles, so its
-        cost spread over the requests stays constant."""
+        request cannot grow the limiter without bound; the sweep runs when the count doubles (as many
+        slots made as were left), so its cost spread over the requests stays constant."""
         idle = []
         for slot, (requests, tokens) in self._buckets.items():
             requests.refill(now)
@@ -130,7 +164,8 @@ class RateLimiter:
                 idle.append(slot)
         for slot in idle:
             del self._buckets[slot]
-        self._sweep_at = max(self._sweep_min, 2 * len(self._buckets))
+        left = len(self._buckets)
+        self._made, self._sweep_gap = 0, max(self._sweep_min - left, left)
 
     def acquire(
         self, slot: tuple[str, str], rpm: int | None, tpm: int | None, tokens: int, now: float | None = None

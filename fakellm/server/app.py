@@ -88,7 +88,9 @@ class FakeLLMApp:
         self.journal = Journal(config.journal_size, config.journal_max_bytes, config.journal_entry_max_bytes)
         self.pipeline = Pipeline(
             self.library,
-            faults=FaultStage(default_faults(self.config), seed=self.config.seed),
+            faults=FaultStage(
+                default_faults(self.config), seed=self.config.seed, rate_limit_max_clients=config.rate_limit_max_clients
+            ),
             auth=Auth(self.config.api_keys),
             journal=self.journal,
             max_body=self.config.max_body,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from fakellm.cli import build_parser, config_from_args
+from fakellm.config import ConfigError, ServerConfig
 from fakellm.faults.ratelimit import UNLIMITED_TOKENS, RateLimited, RateLimiter, TokenBucket, format_reset
 
 
@@ -92,3 +94,60 @@ def test_a_bucket_still_refilling_is_kept_by_the_sweep() -> None:
         limiter.acquire(("s", f"later-{i}"), 3, None, 1, now=1000.0 + i)  # all earlier ones refilled
     assert len(limiter) < 7  # of the 8 slots made, the refilled ones went at the later sweeps
     assert limiter.acquire(("s", "busy"), 3, None, 1, now=2000.0).remaining_requests == 2  # a new budget
+
+
+def test_the_cap_holds_however_many_keys_arrive() -> None:
+    limiter = RateLimiter(max_clients=50, sweep_at=8)
+    for i in range(500):  # ten times the cap, all still refilling (one request of 1 rpm each)
+        limiter.acquire(("s", f"key-{i}"), 1, None, 1, now=i * 0.001)
+        assert len(limiter) <= 50
+    assert len(limiter) == 50
+    assert limiter.evicted == 450
+
+
+def test_at_the_cap_refilled_budgets_go_before_any_in_use() -> None:
+    limiter = RateLimiter(max_clients=3, sweep_at=1024)
+    limiter.acquire(("s", "busy"), 1, None, 1, now=0.0)
+    limiter.acquire(("s", "idle-a"), 600, None, 1, now=0.0)  # whole again 0.1 s later
+    limiter.acquire(("s", "idle-b"), 600, None, 1, now=0.0)
+    limiter.acquire(("s", "new"), 1, None, 1, now=1.0)  # the oldest, "busy", is still refilling: it stays
+    assert (len(limiter), limiter.evicted) == (2, 0)
+    with pytest.raises(RateLimited):
+        limiter.acquire(("s", "busy"), 1, None, 1, now=1.0)
+
+
+def test_the_least_recently_used_budget_is_the_one_forgotten() -> None:
+    limiter = RateLimiter(max_clients=3)
+    for key in ("a", "b", "c"):
+        limiter.acquire(("s", key), 1, None, 1, now=0.0)
+    with pytest.raises(RateLimited):  # "a" is used again (a refusal counts), so "b" is now the oldest
+        limiter.acquire(("s", "a"), 1, None, 1, now=0.1)
+    limiter.acquire(("s", "d"), 1, None, 1, now=0.2)
+    with pytest.raises(RateLimited):
+        limiter.acquire(("s", "a"), 1, None, 1, now=0.3)  # kept its spent budget
+    assert limiter.acquire(("s", "b"), 1, None, 1, now=0.3).remaining_requests == 0  # evicted: a full budget again
+
+
+def test_the_cap_is_a_validated_server_setting() -> None:
+    assert ServerConfig().rate_limit_max_clients == 100_000
+    for bad in (0, -1, 1.5, True, "10"):
+        with pytest.raises(ConfigError, match=r"^rate_limit_max_clients "):
+            ServerConfig(rate_limit_max_clients=bad)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="max_clients"):
+        RateLimiter(max_clients=0)
+
+
+def test_the_cap_reaches_the_limiter_from_the_config() -> None:
+    from fakellm.server.app import FakeLLMApp
+
+    app = FakeLLMApp(ServerConfig(rate_limit_max_clients=7))
+    assert app.pipeline.faults.limiter.max_clients == 7
+
+
+def test_the_cap_has_a_serve_flag(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FAKELLM_HOST", "FAKELLM_PORT", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    config = config_from_args(build_parser().parse_args(["serve", "--rate-limit-max-clients", "5000"]))
+    assert config.rate_limit_max_clients == 5000
+    with pytest.raises(SystemExit, match=r"^fakellm serve: --rate-limit-max-clients must be 1 or more, got 0$"):
+        config_from_args(build_parser().parse_args(["serve", "--rate-limit-max-clients", "0"]))
