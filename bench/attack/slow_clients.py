@@ -12,8 +12,9 @@ and a low connection cap. Raw sockets then hold connections open in every slow w
 Each is timed from its connection to the server closing it (or answering 408); it must be closed no
 later than its deadline plus a margin (the header deadline runs from the connection, the body's from
 the headers). Meanwhile a normal request goes out every 0.1 s and must get 200 each time (one retry
-allowed when its connection is closed unanswered: in a burst past the cap, a connection opened in the
-same instant as the flood may be displaced before its request is read; the retries are counted). Printed:
+allowed when its connection is closed unanswered: a connection is never displaced before its request
+has been read, but one accepted in the very loop turn as a flood more than the cap's overdraft past it
+can still be refused; the retries are counted). Printed:
 how long each kind was held (max against the configured deadline), the 408s, the normal requests.
 Exit status 1 on a failure. The quick form runs in the test suite; the full one:
 
@@ -67,7 +68,7 @@ class Held:
 class Tally:
     held: list[Held] = field(default_factory=list)
     normal_ok: int = 0
-    normal_retried: int = 0  # closed unanswered (displaced by the cap), then answered on a new connection
+    normal_retried: int = 0  # closed unanswered (refused by the cap), then answered on a new connection
     normal_failed: list[str] = field(default_factory=list)
     normal_slowest_s: float = 0.0
     header_timeout: float = HEADER_TIMEOUT
@@ -147,8 +148,8 @@ async def normal_traffic(port: int, stop: asyncio.Event, tally: Tally) -> None:
             except ConnectionResetError:
                 status = 0
             if status == 0:
-                # Closed before a byte of answer: in a burst of connections past the cap, one opened in
-                # the same instant can be displaced before its request is read. Once more, as clients do.
+                # Closed before a byte of answer: accepted in the same loop turn as a flood far past the
+                # cap (see fakellm.server.limits), it can be refused unread. Once more, as clients do.
                 tally.normal_retried += 1
                 status = await normal_request(port)
         except (OSError, TimeoutError) as exc:
@@ -219,8 +220,8 @@ def report(tally: Tally, margin_s: float = MARGIN_S) -> str:
             f"margin {margin_s:g} s); 408: {answered}; closed: {sum(h.closed for h in held)}"
         )
     lines.append(
-        f"normal requests meanwhile: {tally.normal_ok} x 200 ({tally.normal_retried} after one retry, displaced "
-        f"by the flood before being read), {len(tally.normal_failed)} failed, "
+        f"normal requests meanwhile: {tally.normal_ok} x 200 ({tally.normal_retried} after one retry, refused "
+        f"in the flood's burst), {len(tally.normal_failed)} failed, "
         f"slowest {tally.normal_slowest_s * 1000:.0f} ms"
     )
     found = failures(tally, margin_s)

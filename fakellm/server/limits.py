@@ -13,8 +13,8 @@ additions:
   deadline has gone by even if no byte arrives: the deadline itself, and the 408 in the provider's
   error shape, are `fakellm.server.body.read_body`'s. No timer is set when the body came with the
   headers (nearly always), so the common request pays nothing;
-- a connection cap: a connection beyond `max_connections` displaces the one that has been idle
-  longest (no request in flight), or is closed at once when every connection is busy.
+- a connection cap: a connection beyond `max_connections` displaces another that is not sending
+  (see `_Guarded._make_room` for which), or is closed at once when there is none.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ServerConfig
 
+NEW_GRACE_S = 0.25  # a new connection is not displaced before it has had this long to send (see _make_room)
+KEPT_ALIVE, SILENT, YOUNG = 0, 1, 2  # which connections _make_room closes first
+OVERDRAFT = 16  # new connections allowed past the cap during their grace (within FD_RESERVE)
 BODY_NUDGE_S = 0.05  # how often a reader whose body is overdue is woken again until it answers
 FD_RESERVE = 32  # file descriptors kept for everything but client connections (logs, scenario files, ...)
 
@@ -67,13 +70,22 @@ class _Guarded(asyncio.Protocol):
     _awaiting: object = None  # the cycle that was current when the deadline was set
     _partial = False  # some of the awaited request has arrived
     _idle_since = 0.0
+    _opened = 0.0
+    _probation: asyncio.TimerHandle | None = None  # over the cap, until its grace is up
+    _read_turn = False  # the loop has polled the socket for reading at least once since it opened
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        self._idle_since = time.monotonic()
-        if len(self.connections) > self.max_connections and not self._make_room():
-            self.transport.close()
-            return
+        self._idle_since = self._opened = time.monotonic()
+        # The reader is registered by now; two turns on, the loop has polled it at least once.
+        self.loop.call_soon(self.loop.call_soon, self._had_read_turn)
+        if len(self.connections) > self.max_connections and not self._make_room(SILENT):
+            if len(self.connections) <= self.max_connections + OVERDRAFT:
+                # Every other connection is new or sending: this one gets the same grace, over the cap.
+                self._probation = self.loop.call_later(self._grace(), self._end_probation)
+            elif not self._make_room(YOUNG):
+                self._refuse()
+                return
         self._set_deadline()
 
     def data_received(self, data: bytes) -> None:
@@ -97,6 +109,9 @@ class _Guarded(asyncio.Protocol):
         super().on_response_complete()  # type: ignore[misc]
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._probation is not None:
+            self._probation.cancel()
+            self._probation = None
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
@@ -126,17 +141,68 @@ class _Guarded(asyncio.Protocol):
                 self.transport.write(REQUEST_TIMEOUT)
             self.transport.close()
 
-    def _idle(self) -> bool:
-        return self.cycle is None or bool(self.cycle.response_complete)
+    def _had_read_turn(self) -> None:
+        self._read_turn = True
 
-    def _make_room(self) -> bool:
-        """Close the connection idle longest (not this one); False when every other one is busy."""
-        idle = [c for c in self.connections if c is not self and isinstance(c, _Guarded) and c._idle()]
-        if not idle:
+    def _grace(self) -> float:
+        return min(NEW_GRACE_S, self.header_timeout / 4)
+
+    def _refuse(self) -> None:
+        self.transport.close()
+        self.connections.discard(self)  # counted out now, as a displaced one is
+
+    def _end_probation(self) -> None:
+        """This connection's grace is up while it is over the cap: if it is still silent, it is now as
+        displaceable as any other silent connection; room is made for it, or it is closed."""
+        self._probation = None
+        if self.transport.is_closing() or len(self.connections) <= self.max_connections:
+            return
+        if self._displaceable(time.monotonic()) is not None and not self._make_room(SILENT):
+            self._refuse()
+
+    def _displaceable(self, now: float) -> tuple[int, float] | None:
+        """How readily this connection may be closed to make room (lower first), or None if not at all."""
+        if self._deadline is not None and self._partial:
+            return None  # some of a request has arrived: it is sending
+        if self.cycle is not None:
+            if self.cycle.response_complete:
+                return (KEPT_ALIVE, self._idle_since)  # idle between requests on a kept-alive connection
+            return None  # a request in flight
+        if not self._read_turn:
+            return None  # its request may be waiting in the socket, unread
+        if now - self._opened < self._grace():
+            return (YOUNG, self._opened)  # silent, but new: still has its chance to send
+        return (SILENT, self._opened)  # opened a while ago and still silent
+
+    def _make_room(self, worst: int) -> bool:
+        """Close the other connection readiest to go, if it ranks no worse than `worst`; False if none.
+
+        The rule, in `connection_made`: a connection that has sent part of a request, has one in
+        flight, or whose socket the loop has not yet read is never closed to make room. The last is
+        the bug this guards against: connections accepted in one burst get `connection_made` a loop
+        turn before any is read, so a client whose request was already waiting in its socket could be
+        taken for idle and reset in favour of a newer, equally silent connection. Of the rest, first
+        the one idle longest between requests (it has been served; its client reconnects when it
+        needs to), then the oldest silent one past its grace (`NEW_GRACE_S`, or a quarter of the header
+        deadline if shorter: time enough for any client to send). When only connections still in
+        their grace are left, the newcomer is one of them as much as they are, so it is not refused
+        but given the same grace over the cap (at most `OVERDRAFT` over; `_end_probation`); past that,
+        the oldest young silent one goes (it has had its chance longest), and the newcomer is refused
+        only when every other connection is sending or unread. So a flood of silent connections never
+        pushes out one that is sending.
+        """
+        now = time.monotonic()
+        ranked = []
+        for other in self.connections:
+            if other is not self and isinstance(other, _Guarded) and not other.transport.is_closing():
+                rank = other._displaceable(now)
+                if rank is not None and rank[0] <= worst:
+                    ranked.append((rank, other))
+        if not ranked:
             return False
-        oldest = min(idle, key=lambda c: c._idle_since)
-        oldest.transport.close()
-        oldest.connections.discard(oldest)  # counted out now; uvicorn discards it again when it is lost
+        _, victim = min(ranked, key=lambda r: r[0])
+        victim.transport.close()
+        victim.connections.discard(victim)  # counted out now; uvicorn discards it again when it is lost
         return True
 
 
@@ -156,7 +222,7 @@ def uvicorn_limits(config: ServerConfig) -> dict[str, Any]:
     return {
         "http": protocol_class(config.header_timeout, config.body_timeout, cap),
         # uvicorn's own cap answers 503 when more requests than connections are in flight (pipelining);
-        # the protocol keeps the connections themselves within `cap`.
-        "limit_concurrency": cap + 1,
+        # the protocol keeps the connections themselves within `cap` (and `OVERDRAFT` new ones).
+        "limit_concurrency": cap + OVERDRAFT + 1,
         "timeout_keep_alive": config.keep_alive_timeout,
     }

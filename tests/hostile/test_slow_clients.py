@@ -38,7 +38,8 @@ def test_silent_and_slow_clients_are_closed_by_their_deadlines():
     flood = sorted(h.held_s for h in tally.held if h.kind == "flood")
     assert flood[len(flood) // 2] < slow.HEADER_TIMEOUT / 2, summary
     assert tally.normal_ok >= 3, summary
-    assert tally.normal_retried <= 2, summary  # only a request caught in the one burst past the cap
+    # Never displaced once accepted; only refused if accepted in the flood's own burst, past the overdraft.
+    assert tally.normal_retried <= 2, summary
 
 
 def test_a_connection_held_past_its_deadline_is_a_failure():

@@ -142,7 +142,7 @@ def test_idle_connections_beyond_the_cap_make_room_for_real_requests(
     server = make_server(ServerConfig(max_connections=5))  # the default deadlines: the idle ones stay
     idle = [_connect(server) for _ in range(10)]
     try:
-        time.sleep(0.1)
+        time.sleep(0.4)  # past the grace a new connection has to send its request
         with _connect(server) as sock:
             sock.sendall(REQUEST % len(BODY) + BODY)
             assert _read_response(sock).startswith(b"HTTP/1.1 200 ")
@@ -159,6 +159,35 @@ def test_idle_connections_beyond_the_cap_make_room_for_real_requests(
     finally:
         for sock in idle:
             sock.close()
+
+
+def _closed_by_server(sock: socket.socket) -> bool:
+    if not select.select([sock], [], [], 0)[0]:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_a_flood_past_the_cap_does_not_displace_a_connection_about_to_send(
+    make_server: Callable[..., ServerThread],
+) -> None:
+    # A header deadline of 2 s, so that only the cap closes anything here; a new connection's grace is
+    # 0.25 s, far longer than the burst takes.
+    server = make_server(ServerConfig(header_timeout=2.0, body_timeout=2.0, max_connections=5))
+    with _connect(server) as legit:
+        flood = [_connect(server) for _ in range(10)]  # in the same instant, past the cap
+        try:
+            time.sleep(0.05)  # the server has taken them all in; the legit one is still in its grace
+            legit.sendall(REQUEST % len(BODY) + BODY)
+            assert _read_response(legit).startswith(b"HTTP/1.1 200 ")
+            time.sleep(0.75)  # past the grace: the cap is enforced on the silent ones again
+            still_open = [s for s in [legit, *flood] if not _closed_by_server(s)]
+            assert len(still_open) <= 5
+        finally:
+            for sock in flood:
+                sock.close()
 
 
 def test_the_cap_fits_the_file_descriptor_limit() -> None:
