@@ -4,30 +4,18 @@ drop, while a non-streaming reply waits), and the journal must tell exactly what
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
-from pathlib import Path
 from typing import ClassVar
 
-BARGEIN = Path(__file__).resolve().parents[2] / "bench" / "attack" / "bargein.py"
+from tests.hostile import load_attack
+
 # The script's target is 100 ms from a hang-up to the journal's `disconnected_at_ms`; here 500 ms, so
 # that a loaded 2-core CI box (the clients run in a second process beside the server) does not fail it.
 LAG_LIMIT_MS = 500.0
 
 
-def load_bargein():
-    spec = importlib.util.spec_from_file_location("fakellm_bench_bargein", BARGEIN)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_barge_in_storm_is_journaled_exactly():
-    bargein = load_bargein()
+    bargein = load_attack("bargein")
     start = time.monotonic()
     tally = bargein.run(clients=100, rounds=1, seed=3, waits=0.5)
     summary = bargein.report(tally)
@@ -45,7 +33,7 @@ def test_a_barge_in_storm_is_journaled_exactly():
 
 def test_the_judge_catches_a_miscounted_stream():
     """The check can fail: a journal that counts a chunk the client never got is a failure."""
-    bargein = load_bargein()
+    bargein = load_attack("bargein")
     client = bargein.Client(1, "stall", 0.5, False, hung_up_at=time.time(), events=1)
 
     class Entry:

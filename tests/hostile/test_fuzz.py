@@ -4,28 +4,15 @@ dialect, and none may answer 5xx (other than on purpose), raise out of the app, 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
-FUZZ = Path(__file__).resolve().parents[2] / "bench" / "attack" / "fuzz.py"
-
-
-def load_fuzzer():
-    spec = importlib.util.spec_from_file_location("fakellm_bench_fuzz", FUZZ)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from tests.hostile import load_attack
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_fuzzed_requests_never_break_the_server(seed):
-    fuzz = load_fuzzer()
+    fuzz = load_attack("fuzz")
     tally = asyncio.run(fuzz.run(1500, seed))
     summary = fuzz.report(tally, 0.0)
     assert tally.requests == 1501

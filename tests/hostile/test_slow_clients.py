@@ -4,28 +4,16 @@ answered 200 throughout."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
-SLOW_CLIENTS = Path(__file__).resolve().parents[2] / "bench" / "attack" / "slow_clients.py"
+from tests.hostile import load_attack
+
 # The script allows 0.25 s past a deadline; here 1 s, so that a loaded 2-core CI box does not fail it.
 MARGIN_S = 1.0
 
 
-def load_slow_clients():
-    spec = importlib.util.spec_from_file_location("fakellm_bench_slow_clients", SLOW_CLIENTS)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_silent_and_slow_clients_are_closed_by_their_deadlines():
-    slow = load_slow_clients()
+    slow = load_attack("slow_clients")
     start = time.monotonic()
     tally = slow.run(each=5, flood=60, max_connections=20)
     summary = slow.report(tally, MARGIN_S)
@@ -43,7 +31,7 @@ def test_silent_and_slow_clients_are_closed_by_their_deadlines():
 
 
 def test_a_connection_held_past_its_deadline_is_a_failure():
-    slow = load_slow_clients()
+    slow = load_attack("slow_clients")
     tally = slow.Tally(normal_ok=1)
     tally.held.append(slow.Held("no-body", held_s=2.0, status=408, closed=True))
     assert slow.failures(tally) == ["no-body: held 2.000 s (limit 0.750 s)"]

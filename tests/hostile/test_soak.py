@@ -8,30 +8,19 @@ under what the leak it guards against would cost (each test says how much that i
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-SOAK = Path(__file__).resolve().parents[2] / "bench" / "attack" / "soak.py"
+from tests.hostile import load_attack
+
 MB = 1024 * 1024
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="RSS is read from /proc")
 
 
-def load_soak():
-    spec = importlib.util.spec_from_file_location("fakellm_bench_soak", SOAK)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_mixed_traffic_over_every_dialect_answers_and_holds_memory():
-    soak = load_soak()
+    soak = load_attack("soak")
     result = asyncio.run(soak.phase_mixed(2000, 100))
     print(result.render())
     assert result.requests == 2000
@@ -43,7 +32,7 @@ def test_mixed_traffic_over_every_dialect_answers_and_holds_memory():
 
 
 def test_distinct_keys_do_not_grow_the_rate_limiter(tmp_path):
-    soak = load_soak()
+    soak = load_attack("soak")
     fast = tmp_path / "soak-limited.yaml"
     fast.write_text(soak.FAST_LIMITED)  # refills in 1 ms, so idle buckets are swept at once
     result = asyncio.run(soak.phase_keys(20_000, 500, fast_file=fast))
@@ -58,7 +47,7 @@ def test_distinct_keys_do_not_grow_the_rate_limiter(tmp_path):
 
 
 def test_large_bodies_stay_within_the_journal_byte_cap():
-    soak = load_soak()
+    soak = load_attack("soak")
     cap = 4 * MB
     result = asyncio.run(soak.phase_large(160, 10, journal_cap=cap))
     print(result.render())
