@@ -1,16 +1,16 @@
 """Masking secrets before the journal stores them: credentials in headers and keys in query parameters.
 
-Which headers carry a credential is one rule, shared with reply templates (`fakellm.dialects`); the
+Which headers carry a credential is one rule, shared with reply templates (`dialects/credentials.py`); the
 providers' key parameters come from the dialects, with the usual other ones. A masked value keeps
 enough to recognise it (`Bearer sk-l***yz`) and never the key itself.
 """
 
 from __future__ import annotations
 
-from fakellm.dialects import CREDENTIAL_HEADERS, is_credential_header, key_query_params, mask, mask_credential
-from fakellm.dialects import masked_headers as _masked_headers
+from fakellm.dialects import key_query_params
+from fakellm.dialects.credentials import is_credential_header, mask, mask_credential
+from fakellm.dialects.credentials import masked_headers as _masked_headers
 
-SECRET_HEADERS = CREDENTIAL_HEADERS  # the named ones; `is_credential_header` also judges other names
 SECRET_QUERY = key_query_params() | {"api_key", "api-key"}
 
 
@@ -26,6 +26,3 @@ def masked_headers(headers: dict[str, str]) -> dict[str, str]:
 
 def masked_query(query: dict[str, str]) -> dict[str, str]:
     return {k: (mask(v) if k in SECRET_QUERY else v) for k, v in query.items()} if query else {}
-
-
-__all__ = ["SECRET_HEADERS", "SECRET_QUERY", "mask", "mask_header", "masked_headers", "masked_query"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fakellm.context import RequestContext
-from fakellm.dialects import masked_headers
+from fakellm.dialects.credentials import masked_headers
 from fakellm.model import ChatRequest
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from fakellm.dialects import is_credential_header
+from fakellm.dialects.credentials import is_credential_header
 from fakellm.journal.masking import masked_headers
 from fakellm.testing.harness import FakeLLM
 
