@@ -26,7 +26,7 @@ class RequestContext:
     dialect: Dialect
     method: str
     path: str
-    operation: str  # "chat" or "models"
+    operation: str  # "chat", or another the dialect answers (`RouteSpec.operation`)
     headers: dict[str, str]  # lower-cased names; the last value wins
     query: dict[str, str]
     path_params: dict[str, str]

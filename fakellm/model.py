@@ -70,6 +70,34 @@ class Tool:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
+ToolChoiceMode = Literal["auto", "none", "required", "named"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolChoice:
+    """What the request allows or demands of tool calls.
+
+    `auto`: the model decides; `none`: no tool call; `required`: at least one call, to one of
+    `names` when given (Gemini's `ANY` with `allowedFunctionNames`), else to any offered tool;
+    `named`: a call to `names[0]`."""
+
+    mode: ToolChoiceMode = "auto"
+    names: tuple[str, ...] = ()
+
+
+OutputKind = Literal["text", "json_object", "json_schema"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    """The shape the reply's text must have: free text, any JSON object, or JSON valid for `schema`."""
+
+    kind: OutputKind = "text"
+    schema: dict[str, Any] | None = None
+    name: str = ""  # the schema's name, where the provider has one
+    strict: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class DialectOptions:
     """What a dialect parsed from a request for its own rendering, in its own terms.
@@ -87,10 +115,17 @@ class ChatRequest:
     model: str
     messages: list[Message]
     tools: list[Tool] = field(default_factory=list)
-    tool_choice: Any = None
+    tool_choice: ToolChoice = ToolChoice()
+    parallel_tool_calls: bool = True
+    output: OutputFormat = OutputFormat()
     stream: bool = False
     include_usage: bool = False
-    max_tokens: int | None = None
+    max_tokens: int | None = None  # whichever the provider calls it (max_completion_tokens, maxOutputTokens…)
+    stop: tuple[str, ...] = ()
+    logprobs: bool = False
+    top_logprobs: int = 0
+    reasoning_effort: str | None = None  # as the provider words it (`none`, `low`, …); None: not asked
+    seed: int | None = None
     n: int = 1
     extras: dict[str, Any] = field(default_factory=dict)  # client fields the parser did not model, as sent
     options: DialectOptions = DialectOptions()  # the dialect's own, typed (frozen: one shared default)
@@ -144,6 +179,10 @@ class Reply:
     # The model shows its reasoning openly, as DeepSeek-R1-style models do; each dialect renders shown
     # reasoning its own way (OpenAI-style ones as `reasoning_content`).
     reasoning_shown: bool = False
+    # The stop sequence the text was cut at (finish reason `stop`), for dialects that report it.
+    stop_sequence: str | None = None
+    # How the reply was changed to obey the request (tool choice, output format, stop…), for the journal.
+    adjustments: list[str] = field(default_factory=list)
 
     @property
     def resolved_finish_reason(self) -> FinishReason:

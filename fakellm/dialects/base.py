@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
@@ -24,7 +24,7 @@ class RouteSpec:
 
     method: str
     pattern: str
-    operation: str  # "chat" or "models"
+    operation: str  # "chat", or another operation the dialect's `operate` answers ("models", …)
     regex: bool = False
 
     def compiled(self) -> re.Pattern[str]:
@@ -36,6 +36,23 @@ class ErrorResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OperationCall:
+    """A request on a route that is not a chat (listing or reading models, counting tokens, reading
+    a stored response…): what the dialect's `operate` gets."""
+
+    ctx: RequestContext
+    body: Any  # the decoded JSON body; None when the method carries none (GET, DELETE)
+    model_ids: list[str]  # the model names the scenarios declare
+
+
+@dataclass(slots=True)
+class OperationResult:
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Dialect(ABC):
@@ -99,6 +116,12 @@ class Dialect(ABC):
     @abstractmethod
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         """The body of the provider's list-models route."""
+
+    async def operate(self, operation: str, call: OperationCall) -> OperationResult:
+        """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it."""
+        if operation == "models":
+            return OperationResult(self.render_models(call.model_ids, call.ctx))
+        raise ApiError(404, f"Unknown operation {operation!r}.")
 
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:

@@ -17,6 +17,7 @@ from starlette.types import Receive, Send
 
 from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_SERVER_ERRORS_KEPT
 from fakellm.context import RequestContext
+from fakellm.dialects.base import OperationCall
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
 from fakellm.journal import Journal, JournalEntry
@@ -134,8 +135,8 @@ class Pipeline:
         entry = ex.entry
         try:
             refusal = self.auth.refusal(ctx)
-            if ctx.operation == "models":
-                await self._models(ex, refusal)
+            if ctx.operation != "chat":
+                await self._operate(ex, refusal)
                 return
             scenario = await self._choose(ex, refusal)
             self._authorize(ctx, scenario, refusal)
@@ -235,7 +236,8 @@ class Pipeline:
             else:
                 entry.ended = "fault" if delivery.fault else "completed"
 
-    async def _models(self, ex: Exchange, refusal: ApiError | None) -> None:
+    async def _operate(self, ex: Exchange, refusal: ApiError | None) -> None:
+        """A route that is not a chat (models, token counts, stored responses…): the dialect answers."""
         ctx = ex.ctx
         scenario = None
         if ctx.scenario_from_path:
@@ -246,10 +248,19 @@ class Pipeline:
                     raise refusal from None
                 raise
         self._authorize(ctx, scenario, refusal)
+        body = None
+        if ctx.method in ("POST", "PUT", "PATCH"):
+            length = ctx.header("content-length")
+            raw = await read_body(ex.receive, length, self.max_body, ctx.started + self.body_timeout, self.body_timeout)
+            ex.entry.body_bytes = len(raw)
+            body = decode_json(raw)
+        call = OperationCall(ctx, body, self.library.model_ids())
+        result = await ctx.dialect.operate(ctx.operation, call)
         headers = ctx.dialect.response_headers(ctx)
         headers["content-type"] = ctx.dialect.json_media_type
-        ex.entry.status = 200
-        await send_body(ex.send, 200, headers, ctx.dialect.render_models(self.library.model_ids(), ctx))
+        headers.update(result.headers)
+        ex.entry.status = result.status
+        await send_body(ex.send, result.status, headers, result.body)
         ex.entry.ended = "completed"
 
     async def refuse(self, ctx: RequestContext, error: ApiError, send: Send) -> None:

@@ -16,7 +16,7 @@ from fakellm.dialects.openai import OpenAIDialect
 from fakellm.dialects.openai.request import OpenAIOptions
 from fakellm.errors import ApiError
 from fakellm.journal import request_to_dict
-from fakellm.model import ChatRequest, DialectOptions, Message, Reply, TextPart
+from fakellm.model import ChatRequest, DialectOptions, Message, Reply, TextPart, ToolChoice
 from fakellm.testing.layers import scenario_from_dict
 from fakellm.tokens import truncate_reply
 from tests.support.contexts import context_for
@@ -101,7 +101,7 @@ def test_gemini_reads_include_thoughts_into_options_and_alt_from_the_query() -> 
     request = dialect.parse(body, ctx)
     assert request.options == GeminiOptions(include_thoughts=True)
     assert request.extras == {"generationConfig": body["generationConfig"], "safetySettings": []}
-    assert request.tool_choice == body["toolConfig"]
+    assert request.tool_choice == ToolChoice("auto")
 
 
 def test_gemini_openai_reads_googles_thinking_config_into_options() -> None:

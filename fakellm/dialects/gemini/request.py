@@ -216,7 +216,6 @@ def parse_generate_body(body: Any, model: str, *, stream: bool, ids: IdSource) -
         model=model,
         messages=messages,
         tools=parse_tools(body.get("tools")),
-        tool_choice=field(body, "toolConfig"),
         stream=stream,
         include_usage=True,
         max_tokens=_config_int(config, "maxOutputTokens", 1),

@@ -266,7 +266,6 @@ def parse_chat_body(
         model=model,
         messages=messages,
         tools=parse_tools(data.get("tools")),
-        tool_choice=data.get("tool_choice"),
         stream=stream,
         include_usage=include_usage,
         max_tokens=max_tokens,
