@@ -19,6 +19,7 @@ from fakellm.dialects.openai.encoding import SORTED
 from fakellm.dialects.openai.family import OpenAIFamilyDialect
 from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
 from fakellm.dialects.openai.request import parse_chat_body, require_object
+from fakellm.dialects.openai.semantics import Rules
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.ids import IdSource
@@ -27,6 +28,15 @@ from fakellm.model import ChatRequest, Reply, Usage
 # Thoughts, when asked for: marked deltas in a stream, `<thought>…</thought>` before the text otherwise.
 STREAMED_THOUGHTS = Reasoning(mark={"google": {"thought": True}})
 INLINE_THOUGHTS = Reasoning(inline=("<thought>", "</thought>"))
+# Google maps `reasoning_effort` onto its thinking levels (`none` turns thinking off); up to five stop
+# sequences, as natively; no OpenAI strict-schema or "json" word checks.
+RULES = Rules(
+    reasoning_efforts=("none", "minimal", "low", "medium", "high"),
+    max_stop=5,
+    strict_schemas=False,
+    json_word=False,
+    empty_tools=True,
+)
 
 
 def include_thoughts(body: dict[str, Any]) -> bool:
@@ -84,7 +94,7 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
-        request = parse_chat_body(body, self.name)
+        request = parse_chat_body(body, self.name, rules=RULES)
         request.options = WITH_THOUGHTS if include_thoughts(require_object(body)) else WITHOUT_THOUGHTS
         return request
 
