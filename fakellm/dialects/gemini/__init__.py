@@ -16,6 +16,7 @@ from fakellm.context import RequestContext
 from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
 from fakellm.dialects.gemini.request import GeminiOptions, parse_generate_body
+from fakellm.dialects.gemini.semantics import apply_semantics
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
@@ -97,7 +98,9 @@ class GeminiDialect(Dialect):
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         stream = ctx.path_params.get("method") == "streamGenerateContent"
-        return parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
+        request = parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
+        apply_semantics(body, request)
+        return request
 
     key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key",)
     key_query_params: ClassVar[tuple[str, ...]] = ("key",)
