@@ -16,7 +16,7 @@ from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.openai.errors import error_code, try_again_in
 from fakellm.dialects.openai.errors import error_type as openai_error_type
-from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.policy import DROPPED, Policy, Reasoning
 from fakellm.dialects.openai.request import optional_bool, parse_chat_body, require_object
 from fakellm.dialects.openai.semantics import Rules, invalid_value
@@ -155,6 +155,7 @@ class GroqDialect(OpenAIFamilyDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
+        model_path("/openai/v1/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/",)
     policy: ClassVar[Policy] = POLICY

@@ -16,7 +16,7 @@ from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
 from fakellm.dialects.gemini.request import WITH_THOUGHTS, WITHOUT_THOUGHTS, GeminiOptions
 from fakellm.dialects.openai.encoding import SORTED
-from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
 from fakellm.dialects.openai.request import parse_chat_body, require_object
 from fakellm.dialects.openai.semantics import Rules
@@ -57,6 +57,10 @@ def compat_usage(usage: Usage) -> dict[str, int]:
     }
 
 
+def compat_model(model_id: str) -> dict[str, str]:
+    return {"id": f"models/{model_id}", "object": "model", "owned_by": "google"}
+
+
 def _no_tail(ids: IdSource) -> dict[str, Any]:
     return {}
 
@@ -89,6 +93,7 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1beta/openai/chat/completions", "chat"),
         RouteSpec("GET", "/v1beta/openai/models", "models"),
+        model_path("/v1beta/openai/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/openai/",)
     policy: ClassVar[Policy] = POLICY
@@ -110,8 +115,11 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
         return STREAMED_THOUGHTS if stream else INLINE_THOUGHTS
 
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
-        data = [{"id": f"models/{m}", "object": "model", "owned_by": "google"} for m in model_ids]
+        data = [compat_model(m) for m in model_ids]
         return SORTED.encode({"data": data, "object": "list"}).encode()
+
+    def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
+        return SORTED.encode(compat_model(model_id.removeprefix("models/"))).encode()
 
     # --- errors --------------------------------------------------------------------------------
 
