@@ -74,7 +74,7 @@ def token_logprob(token: str, position: int, top: int) -> TokenLogprob:
     rest = min(1.0 - p, p)  # what the alternatives share: less than what is left, each below the chosen one
     candidates = [chosen]
     for k, alternative in enumerate(_alternatives(token, position)[: min(top, MAX_ALTERNATIVES) - 1], start=1):
-        share = rest * 0.5**k * (0.4 + 0.5 * _unit(token, position, k + 1))
+        share = rest * 0.5**k * (0.5 + 0.45 * _unit(token, position, k + 1))  # each below the one before
         candidates.append(Candidate(alternative, round(math.log(max(share, 1e-300)), 8)))
     return TokenLogprob(chosen, tuple(candidates))
 
