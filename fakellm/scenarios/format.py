@@ -169,10 +169,13 @@ class GenerateSpec(_Model):
 
 
 class ToolCallSpec(_Model):
-    """A tool call. Without `name`: the first tool the request offers. Without `arguments`: generated
-    from the offered tool's JSON Schema. Strings inside an `arguments` object are templates."""
+    """A tool call. Without `name`: the tool the request's tool choice names (or the first it allows),
+    else the first offered. Without `arguments`: generated from the offered tool's JSON Schema. Strings
+    inside an `arguments` object are templates."""
 
-    name: str | None = Field(None, description="the tool to call; omitted: the first offered tool")
+    name: str | None = Field(
+        None, description="the tool to call; omitted: the tool the request's tool_choice names, else the first offered"
+    )
     arguments: dict[str, Any] | str | None = Field(
         None, description="an object, or its JSON text; omitted: generated from the tool's schema"
     )
