@@ -30,6 +30,11 @@ EXPECTED = {
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
     "top_logprobs=2": ["gpt-4o", "'hello' ['hello', 'Hello']", "' there' [' there', ' There']"],
+    # "Using fakellm with your framework"
+    "OpenAIChatModel(": ["CityInfo(city="],
+    "GroqModel(": ["GroqModel Verdict(ok=", "GoogleModel Verdict(ok="],
+    "OpenAIChatCompletionsModel(": ["Forecast(city="],
+    "with_structured_output(": ["Person(name=", "\nPerson(name="],
 }
 
 
