@@ -160,6 +160,12 @@ def test_schema_conversion_is_bounded_and_leaves_non_objects_alone() -> None:
     converted = to_json_schema(deep, "x")
     assert converted["type"] == "array"
     assert to_json_schema(True, "x") is True
+    with_refs = {"$defs": {"P": {"type": "OBJECT"}}, "properties": {"p": {"$ref": "#/$defs/P"}}, "type": "OBJECT"}
+    assert to_json_schema(with_refs, "x") == {
+        "$defs": {"P": {"type": "object"}},
+        "properties": {"p": {"$ref": "#/$defs/P"}},
+        "type": "object",
+    }
     assert to_json_schema({"anyOf": [{"type": "STRING"}], "nullable": True}, "x") == {
         "anyOf": [{"type": "string"}, {"type": "null"}]
     }
