@@ -192,10 +192,16 @@ class _Walk:
         if items is False:  # a tuple: exactly the positions given
             low = high = min(len(prefix), high) if top is not None else len(prefix)
         unique = schema.get("uniqueItems") is True
+        size = self.gen.rng.randint(low, high)
+        choices = _resolve(items, self.root).get("enum") if unique and isinstance(items, dict) and not prefix else None
+        sendable = [c for c in choices[:_MAX_ITEMS] if _size(c) is not None] if isinstance(choices, list) else []
+        if sendable:  # distinct values of an enum: drawn without putting back
+            drawn = self.gen.rng.sample(sendable, k=min(max(size, low), len(sendable)))
+            self.spent += sum(_size(choice) or _NODE for choice in drawn)
+            return drawn
         out: list[Any] = []
         seen: set[str] = set()
-        size = self.gen.rng.randint(low, high)
-        for _ in range(size + (4 if unique else 0)):  # a few more tries to find distinct items
+        for _ in range(size * 2 + 4 if unique else size):  # more tries to find distinct items
             if len(out) >= size or self.spent >= (_HARD if len(out) < low else _BUDGET):
                 break
             item = self.value(prefix[len(out)] if len(out) < len(prefix) else items, name, depth + 1)
