@@ -115,6 +115,9 @@ def test_schema_errors_are_googles() -> None:
         "Invalid JSON payload received. Unknown name \"$schema\" at 'generation_config.response_schema': "
         "Cannot find field."
     )
+    nested = {"type": "OBJECT", "properties": {"a": {"type": "STRING"}, "b": {"type": "STRING", "const": "x"}}}
+    deep = refusal({"generationConfig": {"responseMimeType": "application/json", "responseSchema": nested}})
+    assert "Unknown name \"const\" at 'generation_config.response_schema.properties[1].value'" in str(deep.message)
     without_json = refusal({"generationConfig": {"responseSchema": {"type": "OBJECT"}}})
     assert "response_mime_type" in str(without_json.message)
     bad_mime = refusal({"generationConfig": {"responseMimeType": "text/csv"}})
