@@ -35,7 +35,7 @@ RULES = Rules(
     max_stop=5,
     strict_schemas=False,
     json_word=False,
-    empty_tools=True,
+    lenient_tools=True,
 )
 
 
