@@ -52,6 +52,7 @@ class _Strict:
         self.name = inner.name
         self.description = inner.description
         self.api_keys: list[str] | None = getattr(inner, "api_keys", None)
+        self.seed: int | None = getattr(inner, "seed", None)  # for what the pipeline generates to obey a request
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
         outcome = self.inner.respond(request, ctx)
