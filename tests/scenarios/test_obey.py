@@ -289,3 +289,23 @@ def test_a_hostile_schema_gets_a_bounded_answer_quickly(schema: dict[str, Any]) 
     assert time.perf_counter() - start < 2.0
     assert len(out.text) < 200_000
     json.loads(out.text)
+
+
+def test_prose_goes_in_a_field_named_for_an_answer() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}},
+        "required": ["answer", "confidence"],
+        "additionalProperties": False,
+    }
+    out = one(schema_request(schema), Reply("The capital is Paris."))
+    assert json.loads(out.text)["answer"] == "The capital is Paris."
+    assert "put in 'answer'" in out.adjustments[-1]
+
+
+def test_prose_does_not_go_in_a_field_it_would_not_fit() -> None:
+    schema = {"type": "object", "properties": {"answer": {"type": "string", "maxLength": 3}}, "required": ["answer"]}
+    out = one(schema_request(schema), Reply("The capital is Paris."))
+    assert len(json.loads(out.text)["answer"]) <= 3
+    names = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    assert json.loads(one(schema_request(names), Reply("Ann is 30")).text)["name"] != "Ann is 30"
