@@ -121,7 +121,7 @@ class Dialect(ABC):
         """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it."""
         if operation == "models":
             return OperationResult(self.render_models(call.model_ids, call.ctx))
-        raise ApiError(404, f"Unknown operation {operation!r}.")
+        raise ApiError(404, f"Invalid URL ({call.ctx.method} {call.ctx.path})", code="unknown_url")
 
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:
