@@ -65,6 +65,8 @@ class Dialect(ABC):
     key_query_params: ClassVar[tuple[str, ...]] = ()
     # What the provider's SDK wants as its base URL, after the server root (`/v1` for openai).
     client_base_path: ClassVar[str] = ""
+    # Whether the dialect has streamed responses at all (embeddings have none).
+    streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
 

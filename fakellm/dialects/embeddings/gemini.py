@@ -29,6 +29,7 @@ class GeminiEmbeddingsDialect(GeminiDialect):
         ),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ()
+    streams: ClassVar[bool] = False
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         batch = ctx.path_params.get("method") == "batchEmbedContents"

@@ -45,6 +45,7 @@ class OpenAIEmbeddingsDialect(OpenAIDialect):
         RouteSpec("POST", "/embeddings", "chat"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ()
+    streams: ClassVar[bool] = False
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         return parse_openai(body, self.name)
@@ -62,6 +63,7 @@ class AzureEmbeddingsDialect(AzureDialect):
         RouteSpec("POST", "/openai/v1/embeddings", "chat"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ()
+    streams: ClassVar[bool] = False
 
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
@@ -80,6 +82,7 @@ class AzureEmbeddingsDialect(AzureDialect):
 class GeminiOpenAIEmbeddingsDialect(GeminiOpenAIDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (RouteSpec("POST", "/v1beta/openai/embeddings", "chat"),)
     error_prefixes: ClassVar[tuple[str, ...]] = ()
+    streams: ClassVar[bool] = False
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         return parse_openai(body, self.name)
