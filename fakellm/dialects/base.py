@@ -73,6 +73,8 @@ class Dialect(ABC):
     key_query_params: ClassVar[tuple[str, ...]] = ()
     # What the provider's SDK wants as its base URL, after the server root (`/v1` for openai).
     client_base_path: ClassVar[str] = ""
+    # Whether the dialect has streamed responses at all (embeddings have none).
+    streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
 
@@ -143,7 +145,7 @@ class Dialect(ABC):
             if not call.knows_model(model_id):
                 raise self.unknown_model(model_id, call.ctx)
             return OperationResult(self.render_model(model_id, call.ctx))
-        raise ApiError(404, f"Unknown operation {operation!r}.")
+        raise ApiError(404, f"Invalid URL ({call.ctx.method} {call.ctx.path})", code="unknown_url")
 
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:

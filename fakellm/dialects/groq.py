@@ -156,6 +156,8 @@ class GroqDialect(OpenAIFamilyDialect):
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
         model_path("/openai/v1/models"),
+        # Azure's v1 embeddings route (taken with an `api-key`); Groq has none and refuses it as unknown.
+        RouteSpec("POST", "/openai/v1/embeddings", "unknown_url"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/",)
     policy: ClassVar[Policy] = POLICY
