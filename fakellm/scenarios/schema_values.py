@@ -156,7 +156,7 @@ class _Walk:
         properties = schema.get("properties")
         properties = properties if isinstance(properties, dict) else {}
         required = schema.get("required")
-        needed = [key for key in required[:_MAX_ITEMS] if isinstance(key, str)] if isinstance(required, list) else []
+        needed = {key for key in required if isinstance(key, str)} if isinstance(required, list) else set()
         extra = schema.get("additionalProperties", True)
         extra = extra if isinstance(extra, dict) else {}
         out: dict[str, Any] = {}
@@ -167,8 +167,10 @@ class _Walk:
                 continue
             self.spent += len(key) + _NODE
             out[key] = self.value(sub, key, depth + 1)
-        for key in needed:  # required but not described: any value the rest of the schema allows
-            if key not in out:
+        for key in required if isinstance(required, list) else []:  # required, not described: any value
+            if self.spent >= _HARD:
+                break
+            if isinstance(key, str) and key not in out:
                 self.spent += len(key) + _NODE
                 out[key] = self.value(extra, key, depth + 1)
         wanted = min(_count(schema.get("minProperties")) or 0, _MAX_ITEMS)
