@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.openai.encoding import NATIVE, SORTED
-from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key
+from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key, model_path
 from fakellm.dialects.openai.policy import FINGERPRINT, Policy, Reasoning, shown_reasoning
 from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
@@ -107,6 +107,8 @@ class AzureDialect(OpenAIFamilyDialect):
         RouteSpec("POST", V1_PATH, "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
         RouteSpec("GET", "/openai/models", "models"),
+        model_path("/openai/v1/models"),
+        model_path("/openai/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")

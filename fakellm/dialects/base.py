@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -38,6 +39,11 @@ class ErrorResponse:
     body: bytes
 
 
+def any_model(model_id: str) -> bool:
+    """Every model exists: fakellm answers to any model name unless a catalogue says otherwise."""
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class OperationCall:
     """A request on a route that is not a chat (listing or reading models, counting tokens, reading
@@ -46,6 +52,8 @@ class OperationCall:
     ctx: RequestContext
     body: Any  # the decoded JSON body; None when the method carries none (GET, DELETE)
     model_ids: list[str]  # the model names the scenarios declare
+    # Whether a model exists (reading one, counting tokens with it): any, unless a catalogue is plugged in.
+    knows_model: Callable[[str], bool] = any_model
 
 
 @dataclass(slots=True)
@@ -119,10 +127,24 @@ class Dialect(ABC):
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         """The body of the provider's list-models route."""
 
+    def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
+        """The body of the provider's read-one-model route (`model_id` as the path names it)."""
+        raise ApiError(404, code="unknown_url")
+
+    def unknown_model(self, model_id: str, ctx: RequestContext) -> ApiError:
+        """The provider's 404 for a model it does not have."""
+        return ApiError(404, code="model_not_found", details={"model": model_id})
+
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
-        """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it."""
+        """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it. `models` lists the
+        models, `model` reads the one the path names (`path_params["model"]`)."""
         if operation == "models":
             return OperationResult(self.render_models(call.model_ids, call.ctx))
+        if operation == "model":
+            model_id = call.ctx.path_params.get("model", "")
+            if not call.knows_model(model_id):
+                raise self.unknown_model(model_id, call.ctx)
+            return OperationResult(self.render_model(model_id, call.ctx))
         raise ApiError(404, f"Invalid URL ({call.ctx.method} {call.ctx.path})", code="unknown_url")
 
     @abstractmethod

@@ -16,9 +16,10 @@ from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.openai.errors import error_code, try_again_in
 from fakellm.dialects.openai.errors import error_type as openai_error_type
-from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.policy import DROPPED, Policy, Reasoning
-from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body, require_object
+from fakellm.dialects.openai.request import optional_bool, parse_chat_body, require_object
+from fakellm.dialects.openai.semantics import Rules, invalid_value
 from fakellm.errors import ApiError, ErrorKind, bad_request
 from fakellm.ids import DIGITS, IdSource
 from fakellm.model import ChatRequest, DialectOptions, Reply, Usage
@@ -66,10 +67,9 @@ def groq_usage(usage: Usage) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class GroqOptions(DialectOptions):
-    """How the reasoning shows (`reasoning_format`, or what `include_reasoning` means), and the effort asked."""
+    """How the reasoning shows (`reasoning_format`, or what `include_reasoning` means)."""
 
     reasoning_format: str = DEFAULT_REASONING_FORMAT
-    reasoning_effort: str | None = None
 
 
 DEFAULT_OPTIONS = GroqOptions()
@@ -79,7 +79,12 @@ REASONING = {
     "raw": Reasoning(inline=("<think>\n", "\n</think>\n\n")),
     "hidden": DROPPED,
 }
-CONSUMED = frozenset({"reasoning_format", "include_reasoning", "reasoning_effort"})
+CONSUMED = frozenset({"reasoning_format", "include_reasoning"})
+# Groq has no logprobs ("not yet supported by any of our models"), its own efforts, and no OpenAI-style
+# strict-schema or "json" word checks.
+RULES = Rules(
+    reasoning_efforts=REASONING_EFFORTS, logprobs=False, strict_schemas=False, json_word=False, empty_tools=True
+)
 
 
 def groq_options(body: dict[str, Any]) -> GroqOptions:
@@ -95,12 +100,9 @@ def groq_options(body: dict[str, Any]) -> GroqOptions:
                 param="include_reasoning",
             )
         fmt = "parsed" if include else "hidden"
-    effort = body.get("reasoning_effort")
-    if effort is not None and effort not in REASONING_EFFORTS:
-        raise invalid_value("reasoning_effort", effort, REASONING_EFFORTS)
-    if fmt is None and effort is None:
+    if fmt is None:
         return DEFAULT_OPTIONS
-    return GroqOptions(fmt or DEFAULT_REASONING_FORMAT, effort)
+    return GroqOptions(fmt)
 
 
 def _seed(ids: IdSource) -> int:
@@ -153,6 +155,7 @@ class GroqDialect(OpenAIFamilyDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
+        model_path("/openai/v1/models"),
         # Azure's v1 embeddings route (taken with an `api-key`); Groq has none and refuses it as unknown.
         RouteSpec("POST", "/openai/v1/embeddings", "unknown_url"),
     )
@@ -160,7 +163,7 @@ class GroqDialect(OpenAIFamilyDialect):
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
-        request = parse_chat_body(body, self.name, consumed=CONSUMED)
+        request = parse_chat_body(body, self.name, consumed=CONSUMED, rules=RULES)
         request.options = groq_options(require_object(body))
         return request
 
@@ -168,6 +171,8 @@ class GroqDialect(OpenAIFamilyDialect):
         return {"x-request-id": ctx.ids.lower("req_"), "x-groq-region": "us-west-1"}
 
     def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
+        if request.reasoning_effort == "none":  # reasoning turned off: the model thinks nothing aloud
+            return DROPPED
         return REASONING[request.options_as(GroqOptions).reasoning_format]
 
     # --- errors --------------------------------------------------------------------------------

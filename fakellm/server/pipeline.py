@@ -23,6 +23,7 @@ from fakellm.faults import FaultStage
 from fakellm.journal import Journal, JournalEntry
 from fakellm.scenarios import Scenario
 from fakellm.scenarios.library import ScenarioLibrary
+from fakellm.scenarios.obey import obey
 from fakellm.server.auth import Auth
 from fakellm.server.body import ClientGone, decode_json, read_body
 from fakellm.server.exchange import Exchange
@@ -194,7 +195,9 @@ class Pipeline:
         assert request is not None
         outcome = scenario.respond(request, ctx)
         entry.rule = outcome.rule
-        replies = outcome.replies
+        # Every scenario's replies are made to obey the request (tool choice, output format, stop…).
+        seed = getattr(scenario, "seed", None)
+        replies = obey(request, outcome.replies, ctx, self.faults.seed if seed is None else seed)
         if request.max_tokens is not None:
             replies = [truncate_reply(r, request.max_tokens) for r in replies]
         ex.replies = replies

@@ -30,6 +30,12 @@ EXPECTED = {
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
     "client.embeddings.create(": ["1536 1.0\nTrue"],
+    "top_logprobs=2": ["gpt-4o", "'hello' ['hello', 'Hello']", "' there' [' there', ' There']"],
+    # "Using fakellm with your framework"
+    "OpenAIChatModel(": ["CityInfo(city="],
+    "GroqModel(": ["GroqModel Verdict(ok=", "GoogleModel Verdict(ok="],
+    "OpenAIChatCompletionsModel(": ["Forecast(city="],
+    "with_structured_output(": ["Person(name=", "\nPerson(name="],
 }
 
 

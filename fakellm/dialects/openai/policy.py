@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from fakellm.dialects.openai.encoding import NATIVE, Encoder, Template
 from fakellm.ids import IdSource
-from fakellm.model import Reply, Usage
+from fakellm.model import FinishReason, Reply, Usage
 
 StreamUsage = Literal["own_chunk", "last_chunk", "always_on_last_chunk"]
 FINGERPRINT = "fp_f4e1c0ffee"
@@ -66,6 +66,7 @@ class Policy:
     whole_tool_calls: bool = False  # a tool call in one delta, else an opening and argument fragments
     finish_chunks: bool = True  # each choice ends with an empty delta and its finish reason, else its last delta has it
     streamed_tool_calls_finish: str = "tool_calls"  # the finish of a streamed choice that calls tools
+    forced_tool_finish: FinishReason | None = "stop"  # the finish of a call the request forced by naming the tool
     # Where a stream's usage goes: when asked, in a `choices: []` chunk of its own (with `usage: null` on
     # the others); when asked, on the last chunk; or always on the last chunk.
     stream_usage: StreamUsage = "own_chunk"
