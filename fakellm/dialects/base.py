@@ -123,6 +123,10 @@ class Dialect(ABC):
             return OperationResult(self.render_models(call.model_ids, call.ctx))
         raise ApiError(404, f"Unknown operation {operation!r}.")
 
+    def reset(self) -> None:
+        """Forget per-run state the dialect keeps (stored responses); the app's `reset()` calls it."""
+        return None
+
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:
         """The key the client sent, where this provider expects it; None when absent."""
