@@ -13,6 +13,7 @@ import pytest
 
 from fakellm import FakeLLM
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
+from fakellm.server.urls import banner
 
 RESPONSE_KEYS = [
     "id", "object", "created_at", "status", "background", "completed_at", "error", "frequency_penalty",
@@ -223,3 +224,10 @@ def test_the_store_is_bounded() -> None:
     store.put("resp_big", StoredResponse({}, (), (), 950))
     assert len(store) == 1
     assert store.get("resp_big") is not None
+
+
+def test_the_banner_and_base_urls_name_the_responses_api(llm: FakeLLM) -> None:
+    urls = llm.base_urls()
+    assert urls["responses"] == llm.openai_base_url
+    assert urls["azure_responses"] == llm.azure_endpoint
+    assert f"Responses API    base_url={llm.openai_base_url}" in banner(llm.url, ["echo"])
