@@ -29,7 +29,11 @@ EXPECTED = {
     "s/flaky/v1": ["ok\n503\nok\n503"],
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
-    "client.responses.create(": ["completed hello Responses", "and again", "response.created response.completed reasoning"],
+    "client.responses.create(": [
+        "completed hello Responses",
+        "and again",
+        "response.created response.completed reasoning",
+    ],
 }
 
 
