@@ -174,6 +174,10 @@ def test_unknown_previous_response_id(llm: FakeLLM) -> None:
     ("body", "param"),
     [
         ({"input": 3}, "input"),
+        ({"input": [{"type": ["message"]}]}, "input[0].type"),
+        ({"input": [{"role": "user", "content": [{"type": "input_text"}]}]}, "input[0].content[0].text"),
+        ({"tools": [{"type": "function"}]}, "tools[0].name"),
+        ({"text": {"format": {"type": "json_schema", "name": "x", "schema": 3}}}, "text.format.schema"),
         ({"input": [{"type": "function_call_output", "call_id": "c"}]}, "input[0].output"),
         ({"tools": [{"type": "telepathy"}]}, "tools[0].type"),
         ({"tool_choice": "sometimes"}, "tool_choice"),

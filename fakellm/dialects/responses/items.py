@@ -114,6 +114,8 @@ def parse_input(value: Any, ids: ResponseIds) -> tuple[list[Message], list[dict[
         kind = item.get("type", "message" if "role" in item else None)
         if kind is None:
             raise missing(f"{at}.type")
+        if not isinstance(kind, str):
+            raise wrong_type(f"{at}.type", "a string", kind)
         if kind == "message":
             role = item.get("role")
             if role is None:
