@@ -297,3 +297,25 @@ def test_azure_routes(llm: FakeLLM) -> None:
     with pytest.raises(openai.NotFoundError):  # Azure's store is its own
         openai.OpenAI(base_url=llm.openai_base_url, api_key="x", max_retries=0).responses.retrieve(response.id)
     assert llm.requests[-2].dialect == "azure_responses"
+
+
+@pytest.mark.parametrize("status", [500, 429])
+def test_a_stream_that_fails_midway_fails_in_the_sdk(llm: FakeLLM, status: int) -> None:
+    name = f"breaks-{status}"
+    llm.add_scenario({"name": name, "defaults": {"stream": {"error_after": 2, "error_status": status}},
+                      "rules": [{"reply": {"text": "one two three four"}}]})  # fmt: skip
+    client = openai.OpenAI(base_url=llm.url + f"/s/{name}/v1", api_key="sk-test", max_retries=0)
+    seen: list[str] = []
+    if status == 500:  # the model failed: `response.failed`, and no final response
+        with client.responses.stream(model="gpt-4.1", input="x") as stream:
+            seen = [event.type for event in stream]
+            with pytest.raises(RuntimeError, match=r"response\.completed"):
+                stream.get_final_response()
+        assert seen[-1] == "response.failed"
+    else:  # an `error` event: the SDK raises while iterating
+        with (
+            pytest.raises(openai.APIError, match="Rate limit"),
+            client.responses.stream(model="gpt-4.1", input="x") as stream,
+        ):
+            seen.extend(event.type for event in stream)
+    assert seen.count("response.output_text.delta") == 2
