@@ -221,6 +221,12 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     check.add_argument("--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo)")
     check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
+    check.add_argument(
+        "--dialect",
+        choices=("openai", "responses"),
+        default="openai",
+        help="what to probe: chat completions (openai, the default) or the Responses API (URL/responses)",
+    )
 
 
 def check(args: argparse.Namespace) -> int:
@@ -232,7 +238,13 @@ def check(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print("fakellm check: --timeout must be more than 0", file=sys.stderr)
         return 2
-    report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
+    if args.dialect == "responses":
+        from fakellm.check.responses_checks import run_responses_check
+
+        model = args.model or "gpt-4.1"
+        report = run_responses_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    else:
+        report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
     print(report.to_json() if args.json else report.render())
     return 0 if report.passed else 1
 

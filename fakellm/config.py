@@ -32,6 +32,8 @@ DEFAULT_BODY_TIMEOUT = 30.0  # seconds for the whole body, once the headers are 
 DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0  # seconds an idle keep-alive connection stays open
 DEFAULT_MAX_CONNECTIONS = 1000  # open connections (and requests in flight); more get 503
 DEFAULT_RATE_LIMIT_MAX_CLIENTS = 100_000  # rate-limit budgets (scenario, client key) kept; the LRU goes first
+DEFAULT_RESPONSES_KEPT = 1000  # stored Responses API responses kept (per dialect); the oldest go first
+DEFAULT_RESPONSES_MAX_BYTES = 64 * 1024 * 1024  # their estimated size in all; the oldest go first
 
 
 def builtin_scenarios_dir() -> Path:

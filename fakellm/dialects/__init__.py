@@ -5,6 +5,8 @@ Where two dialects share a path, the first whose `claims()` accepts the request 
   Azure's, otherwise Groq's. So is `/openai/v1/embeddings`, which Groq refuses with its 404.
 - `GET /v1/models` is OpenAI's and (since google-genai 3 defaults to API version v1) Gemini's:
   with a Google key (`x-goog-api-key`, `?key=`) or `x-goog-api-client` it is Gemini's.
+- The Responses API has paths of its own: `/v1/responses…` (and bare `/responses…`) are OpenAI's,
+  `/openai/v1/responses…` and `/openai/responses…` Azure's (Groq's Responses route is not served).
 An unknown path is answered in the shape of the first dialect with a matching error prefix, so
 the more specific prefixes come first (`/v1beta/openai/` before `/v1beta/`) and OpenAI, whose
 prefix is `/`, comes last."""
@@ -23,6 +25,7 @@ from fakellm.dialects.gemini import GeminiDialect
 from fakellm.dialects.gemini.openai_compat import GeminiOpenAIDialect
 from fakellm.dialects.groq import GroqDialect
 from fakellm.dialects.openai import OpenAIDialect
+from fakellm.dialects.responses import AzureResponsesDialect, ResponsesDialect
 
 DIALECTS: tuple[type[Dialect], ...] = (
     GeminiOpenAIDialect,
@@ -34,6 +37,8 @@ DIALECTS: tuple[type[Dialect], ...] = (
     GeminiOpenAIEmbeddingsDialect,
     GeminiEmbeddingsDialect,
     OpenAIEmbeddingsDialect,
+    AzureResponsesDialect,
+    ResponsesDialect,
     OpenAIDialect,
 )
 

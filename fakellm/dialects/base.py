@@ -147,6 +147,10 @@ class Dialect(ABC):
             return OperationResult(self.render_model(model_id, call.ctx))
         raise ApiError(404, f"Invalid URL ({call.ctx.method} {call.ctx.path})", code="unknown_url")
 
+    def reset(self) -> None:
+        """Forget per-run state the dialect keeps (stored responses); the app's `reset()` calls it."""
+        return None
+
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:
         """The key the client sent, where this provider expects it; None when absent."""

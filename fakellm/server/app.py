@@ -171,10 +171,12 @@ class FakeLLMApp:
 
     def reset(self) -> None:
         """Per-run state back to the start: scenario sequences, fault counters and rate-limit windows;
-        the journal is emptied."""
+        the journal and the dialects' stored responses are emptied."""
         self.library.reset()
         self.pipeline.faults.reset()
         self.journal.clear()
+        for dialect in self.router.dialects:
+            dialect.reset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] == "/" or scope["path"].startswith(ADMIN_PREFIX):

@@ -256,7 +256,7 @@ class Pipeline:
             length = ctx.header("content-length")
             raw = await read_body(ex.receive, length, self.max_body, ctx.started + self.body_timeout, self.body_timeout)
             ex.entry.body_bytes = len(raw)
-            body = decode_json(raw)
+            body = decode_json(raw) if raw else None  # an action (`…/cancel`) may come without a body
         call = OperationCall(ctx, body, self.library.model_ids())
         result = await ctx.dialect.operate(ctx.operation, call)
         headers = ctx.dialect.response_headers(ctx)

@@ -184,7 +184,8 @@ class FakeLLM:
         return self._thread.url
 
     def base_urls(self, scenario: str | None = None) -> dict[str, str]:
-        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq); with `scenario`,
+        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq, and responses and
+        azure_responses, which equal openai's and azure's); with `scenario`,
         URLs that pick that scenario through the `/s/{name}/` prefix."""
         return base_urls(f"{self.url}/s/{scenario}" if scenario else self.url)
 

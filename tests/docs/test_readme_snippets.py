@@ -36,6 +36,11 @@ EXPECTED = {
     "GroqModel(": ["GroqModel Verdict(ok=", "GoogleModel Verdict(ok="],
     "OpenAIChatCompletionsModel(": ["Forecast(city="],
     "with_structured_output(": ["Person(name=", "\nPerson(name="],
+    "client.responses.create(": [
+        "completed hello Responses",
+        "and again",
+        "response.created response.completed reasoning",
+    ],
 }
 
 
