@@ -3,6 +3,7 @@ models, errors, retries and rate limits, with only the base URL and the key chan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,18 +56,25 @@ def client(llm: FakeLLM) -> anthropic.Anthropic:
 
 def test_messages_create_returns_an_anthropic_message(client: anthropic.Anthropic, llm: FakeLLM) -> None:
     message = client.messages.create(model=MODEL, max_tokens=100, messages=ECHO)
-    assert message.type == "message" and message.role == "assistant"
+    assert message.type == "message"
+    assert message.role == "assistant"
     assert [(b.type, getattr(b, "text", None)) for b in message.content] == [("text", "blue sky")]
-    assert message.stop_reason == "end_turn" and message.stop_sequence is None
-    assert message.id.startswith("msg_01") and len(message.id) == 28
+    assert message.stop_reason == "end_turn"
+    assert message.stop_sequence is None
+    assert message.id.startswith("msg_01")
+    assert len(message.id) == 28
     assert message.model == MODEL
     assert message.usage.output_tokens == 2
     assert message.usage.input_tokens > 0
-    assert message.usage.cache_read_input_tokens == 0 and message.usage.service_tier == "standard"
-    assert message._request_id is not None and message._request_id.startswith("req_011C")
+    assert message.usage.cache_read_input_tokens == 0
+    assert message.usage.service_tier == "standard"
+    assert message._request_id is not None
+    assert message._request_id.startswith("req_011C")
     entry = llm.requests.last
     assert (entry.dialect, entry.path, entry.status) == ("anthropic", "/v1/messages", 200)
-    assert entry.request is not None and entry.request.model == MODEL and entry.request.max_tokens == 100
+    assert entry.request is not None
+    assert entry.request.model == MODEL
+    assert entry.request.max_tokens == 100
 
 
 def test_stream_text_and_final_message(client: anthropic.Anthropic) -> None:
@@ -74,7 +82,8 @@ def test_stream_text_and_final_message(client: anthropic.Anthropic) -> None:
         pieces = list(stream.text_stream)
         final = stream.get_final_message()
     assert pieces == ["blue", " sky"]
-    assert final.content[0].type == "text" and final.content[0].text == "blue sky"
+    assert final.content[0].type == "text"
+    assert final.content[0].text == "blue sky"
     assert final.stop_reason == "end_turn"
     assert final.usage.output_tokens == 2
 
@@ -101,7 +110,8 @@ def test_system_prompt_and_max_tokens_cut(client: anthropic.Anthropic) -> None:
         messages=ECHO,
     )
     assert message.stop_reason == "max_tokens"
-    assert message.content[0].type == "text" and message.content[0].text == "blue"
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "blue"
 
 
 def test_tool_use_round_trip(client: anthropic.Anthropic, llm: FakeLLM) -> None:
@@ -112,9 +122,12 @@ def test_tool_use_round_trip(client: anthropic.Anthropic, llm: FakeLLM) -> None:
     )
     assert first.stop_reason == "tool_use"
     use = first.content[-1]
-    assert use.type == "tool_use" and use.name == "get_weather"
-    assert use.id.startswith("toolu_01") and len(use.id) == 30
-    assert isinstance(use.input, dict) and isinstance(use.input.get("city"), str)
+    assert use.type == "tool_use"
+    assert use.name == "get_weather"
+    assert use.id.startswith("toolu_01")
+    assert len(use.id) == 30
+    assert isinstance(use.input, dict)
+    assert isinstance(use.input.get("city"), str)
     history: list[Any] = [
         *ask,
         {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in first.content]},
@@ -124,7 +137,8 @@ def test_tool_use_round_trip(client: anthropic.Anthropic, llm: FakeLLM) -> None:
         model=MODEL, max_tokens=200, messages=history, tools=tools, extra_headers={"X-FakeLLM-Scenario": "tools"}
     )
     assert second.stop_reason == "end_turn"
-    assert second.content[0].type == "text" and '{"temp": 21}' in second.content[0].text
+    assert second.content[0].type == "text"
+    assert '{"temp": 21}' in second.content[0].text
     assert llm.requests.last.rule == "answer-with-result"
 
 
@@ -138,7 +152,9 @@ def test_streamed_tool_use_is_accumulated_by_the_sdk(client: anthropic.Anthropic
     ) as stream:
         final = stream.get_final_message()
     use = final.content[-1]
-    assert use.type == "tool_use" and isinstance(use.input, dict) and "city" in use.input
+    assert use.type == "tool_use"
+    assert isinstance(use.input, dict)
+    assert "city" in use.input
     assert final.stop_reason == "tool_use"
 
 
@@ -164,8 +180,10 @@ def test_thinking_blocks_with_signatures(client: anthropic.Anthropic) -> None:
     kinds = [b.type for b in message.content]
     assert kinds == ["thinking", "text"]
     block = message.content[0]
-    assert block.type == "thinking" and "Why is the sky blue?" in block.thinking
-    assert block.signature and block.signature.startswith("E")
+    assert block.type == "thinking"
+    assert "Why is the sky blue?" in block.thinking
+    assert block.signature
+    assert block.signature.startswith("E")
     with client.messages.stream(
         model=MODEL,
         max_tokens=2048,
@@ -175,9 +193,11 @@ def test_thinking_blocks_with_signatures(client: anthropic.Anthropic) -> None:
     ) as stream:
         events = [e.type for e in stream]
         final = stream.get_final_message()
-    assert "thinking" in events and "signature" in events
+    assert "thinking" in events
+    assert "signature" in events
     streamed = final.content[0]
-    assert streamed.type == "thinking" and streamed.thinking == block.thinking
+    assert streamed.type == "thinking"
+    assert streamed.thinking == block.thinking
     assert streamed.signature == block.signature  # the same thought signs the same way
     assert final.usage.output_tokens == message.usage.output_tokens
 
@@ -194,7 +214,7 @@ def test_thinking_budget_is_checked(client: anthropic.Anthropic) -> None:
         client.messages.create(
             model=MODEL, max_tokens=2048, thinking={"type": "enabled", "budget_tokens": 100}, messages=ECHO
         )
-    with pytest.raises(anthropic.BadRequestError, match="must be greater than `thinking.budget_tokens`"):
+    with pytest.raises(anthropic.BadRequestError, match=re.escape("must be greater than `thinking.budget_tokens`")):
         client.messages.create(
             model=MODEL, max_tokens=1024, thinking={"type": "enabled", "budget_tokens": 1024}, messages=ECHO
         )
@@ -218,7 +238,8 @@ def test_529_is_retried_by_the_sdk(llm: FakeLLM) -> None:
     llm.clear()
     retrying = anthropic.Anthropic(base_url=llm.base_urls("overloaded-once")["anthropic"], api_key="k", max_retries=2)
     message = retrying.messages.create(model=MODEL, max_tokens=50, messages=ECHO)
-    assert message.content[0].type == "text" and message.content[0].text == "Repeat with me: blue sky"
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "Repeat with me: blue sky"
     statuses = [e.status for e in llm.requests]
     assert statuses == [529, 200]
     assert llm.requests[0].fault is not None or llm.requests[0].ended == "fault"
@@ -229,7 +250,8 @@ def test_529_without_retries_is_an_overloaded_error(llm: FakeLLM) -> None:
     with pytest.raises(anthropic.OverloadedError) as caught:
         client.messages.create(model=MODEL, max_tokens=50, messages=ECHO)
     body = caught.value.body
-    assert isinstance(body, dict) and body["type"] == "error"
+    assert isinstance(body, dict)
+    assert body["type"] == "error"
     assert body["error"] == {"type": "overloaded_error", "message": "Overloaded"}
     assert body["request_id"] == caught.value.request_id
 
@@ -237,7 +259,8 @@ def test_529_without_retries_is_an_overloaded_error(llm: FakeLLM) -> None:
 def test_models_list_and_retrieve(client: anthropic.Anthropic, llm: FakeLLM) -> None:
     models = list(client.models.list(limit=2))  # the SDK pages through them all
     ids = [m.id for m in models]
-    assert "fakellm/echo" in ids and len(ids) == len(set(ids)) > 2
+    assert "fakellm/echo" in ids
+    assert len(ids) == len(set(ids)) > 2
     assert all(m.type == "model" for m in models)
     assert llm.requests.last.dialect == "anthropic"
     one = client.models.retrieve("claude-opus-4-1-20250805")
@@ -254,7 +277,7 @@ def test_missing_max_tokens_and_version_are_400s(llm: FakeLLM) -> None:
         base_url=llm.anthropic_base_url,
         api_key="k",
         max_retries=0,
-        default_headers={"anthropic-version": anthropic.omit},
+        default_headers={"anthropic-version": anthropic.omit},  # type: ignore[dict-item]
     )
     with pytest.raises(anthropic.BadRequestError) as caught:
         unversioned.messages.create(model=MODEL, max_tokens=10, messages=ECHO)
@@ -268,19 +291,21 @@ def test_missing_max_tokens_and_version_are_400s(llm: FakeLLM) -> None:
 def test_a_midstream_error_is_raised_by_the_stream(llm: FakeLLM) -> None:
     client = anthropic.Anthropic(base_url=llm.anthropic_base_url, api_key="k", max_retries=0)
     seen: list[str] = []
-    with pytest.raises(anthropic.APIStatusError) as caught:
+
+    def read(scenario: str) -> None:
         with client.messages.stream(
-            model=MODEL, max_tokens=100, messages=ECHO, extra_headers={"X-FakeLLM-Scenario": "overloaded-midstream"}
+            model=MODEL, max_tokens=100, messages=ECHO, extra_headers={"X-FakeLLM-Scenario": scenario}
         ) as stream:
             for text in stream.text_stream:
                 seen.append(text)
+
+    with pytest.raises(anthropic.APIStatusError) as caught:
+        read("overloaded-midstream")
     assert seen == ["one", " two"]
     assert "overloaded_error" in str(caught.value)
+    assert llm.requests.last.status == 200
     with pytest.raises(anthropic.APIStatusError, match="api_error"):
-        with client.messages.stream(
-            model=MODEL, max_tokens=100, messages=ECHO, extra_headers={"X-FakeLLM-Scenario": "midstream-error"}
-        ) as stream:
-            list(stream.text_stream)
+        read("midstream-error")
 
 
 def test_keys_by_x_api_key_or_bearer_when_the_server_wants_one() -> None:
@@ -293,7 +318,7 @@ def test_keys_by_x_api_key_or_bearer_when_the_server_wants_one() -> None:
             base_url=llm.anthropic_base_url,
             api_key=None,
             auth_token=None,
-            default_headers={"x-api-key": llm.api_key, "authorization": anthropic.omit},
+            default_headers={"x-api-key": llm.api_key, "authorization": anthropic.omit},  # type: ignore[dict-item]
             max_retries=0,
         )
         assert legacy.messages.create(model=MODEL, max_tokens=10, messages=ECHO).content
@@ -323,7 +348,8 @@ def test_rate_limits_answer_with_anthropics_headers() -> None:
         with pytest.raises(anthropic.RateLimitError) as caught:
             client.messages.create(model=MODEL, max_tokens=10, messages=ECHO)
         assert int(caught.value.response.headers["retry-after"]) >= 1
-        assert isinstance(caught.value.body, dict) and caught.value.body["error"]["type"] == "rate_limit_error"
+        assert isinstance(caught.value.body, dict)
+        assert caught.value.body["error"]["type"] == "rate_limit_error"
 
 
 def test_scenario_by_path_header_and_model(llm: FakeLLM) -> None:
