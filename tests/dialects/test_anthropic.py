@@ -172,6 +172,8 @@ def test_models_route_is_decided_by_the_anthropic_version_header(llm: FakeLLM) -
     assert "models" in gemini_shape
     one = httpx.get(llm.url + "/v1/models/claude-haiku-4-5", headers=V).json()
     assert (one["id"], one["display_name"]) == ("claude-haiku-4-5", "Claude Haiku 4.5")
+    not_anthropic = httpx.get(llm.url + "/v1/models/gpt-4o", headers={"authorization": "Bearer sk-x"})
+    assert not_anthropic.status_code == 404
     assert llm.requests.last.dialect == "anthropic"
 
 

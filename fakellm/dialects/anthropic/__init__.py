@@ -88,9 +88,13 @@ class AnthropicDialect(Dialect):
         if operation == "count_tokens":
             request = parse_request(call.body, ctx.headers, counting=True)
             return OperationResult(json.dumps({"input_tokens": prompt_tokens(request)}).encode())
-        check_version(ctx.headers)
         if operation == "model":
+            if VERSION_HEADER not in ctx.headers:
+                # Only this dialect serves `/v1/models/{id}` so far; without the header the request is
+                # not an Anthropic client's (openai's `models.retrieve`), and a 404 is what it would get.
+                raise ApiError(404)
             return OperationResult(model_body(ctx.path_params.get("model_id", "")))
+        check_version(ctx.headers)
         return await super().operate(operation, call)
 
     # --- errors --------------------------------------------------------------------------------
