@@ -3,6 +3,7 @@ models, errors, retries and rate limits, with only the base URL and the key chan
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -361,3 +362,24 @@ def test_scenario_by_path_header_and_model(llm: FakeLLM) -> None:
     assert llm.requests.last.scenario == "lorem"
     client.messages.create(model=MODEL, max_tokens=50, messages=ECHO, extra_headers={"X-FakeLLM-Scenario": "lorem"})
     assert llm.requests.last.scenario == "lorem"
+
+
+def test_beta_client_and_async_streaming(llm: FakeLLM) -> None:
+    client = anthropic.Anthropic(base_url=llm.anthropic_base_url, api_key="k", max_retries=0)
+    beta = client.beta.messages.create(
+        model=MODEL, max_tokens=50, messages=ECHO, betas=["interleaved-thinking-2025-05-14"]
+    )
+    assert beta.content[0].type == "text"
+    assert beta.content[0].text == "blue sky"
+    assert llm.requests.last.headers["anthropic-beta"] == "interleaved-thinking-2025-05-14"
+
+    async def main() -> tuple[list[str], str]:
+        async_client = anthropic.AsyncAnthropic(base_url=llm.anthropic_base_url, api_key="k", max_retries=0)
+        async with async_client.messages.stream(model=MODEL, max_tokens=50, messages=ECHO) as stream:
+            pieces = [text async for text in stream.text_stream]
+            final = await stream.get_final_message()
+        return pieces, final.content[0].text if final.content[0].type == "text" else ""
+
+    pieces, text = asyncio.run(main())
+    assert pieces == ["blue", " sky"]
+    assert text == "blue sky"
