@@ -218,15 +218,18 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     check.add_argument(
         "--api-key", default=None, metavar="KEY", help="the key to send; also checks a wrong key gets 401"
     )
-    check.add_argument("--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo)")
-    check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
-    check.add_argument("--json", action="store_true", help="print a machine-readable report")
     check.add_argument(
         "--dialect",
-        choices=("openai", "responses"),
+        choices=("openai", "responses", "anthropic"),
         default="openai",
-        help="what to probe: chat completions (openai, the default) or the Responses API (URL/responses)",
+        help="openai: a platform's probe to URL/chat/completions; responses: the Responses API (URL/responses); "
+        "anthropic: the anthropic SDK's requests to URL/v1/messages (URL is then the server root)",
     )
+    check.add_argument(
+        "--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo; claude-sonnet-4-5)"
+    )
+    check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
+    check.add_argument("--json", action="store_true", help="print a machine-readable report")
 
 
 def check(args: argparse.Namespace) -> int:
@@ -243,6 +246,12 @@ def check(args: argparse.Namespace) -> int:
 
         model = args.model or "gpt-4.1"
         report = run_responses_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    elif args.dialect == "anthropic":
+        from fakellm.check.anthropic import DEFAULT_MODEL as ANTHROPIC_MODEL
+        from fakellm.check.anthropic import run_anthropic_check
+
+        model = args.model or ANTHROPIC_MODEL
+        report = run_anthropic_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
     else:
         report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
     print(report.to_json() if args.json else report.render())

@@ -184,8 +184,8 @@ class FakeLLM:
         return self._thread.url
 
     def base_urls(self, scenario: str | None = None) -> dict[str, str]:
-        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq, and responses and
-        azure_responses, which equal openai's and azure's); with `scenario`,
+        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq, anthropic, and responses
+        and azure_responses, which equal openai's and azure's); with `scenario`,
         URLs that pick that scenario through the `/s/{name}/` prefix."""
         return base_urls(f"{self.url}/s/{scenario}" if scenario else self.url)
 
@@ -206,6 +206,11 @@ class FakeLLM:
         return self.base_urls()["groq"]
 
     @property
+    def anthropic_base_url(self) -> str:
+        """The server root: the anthropic SDK adds `/v1/messages` itself."""
+        return self.base_urls()["anthropic"]
+
+    @property
     def api_key(self) -> str:
         """A key the server accepts: the first configured one, or a placeholder when any key passes."""
         keys = self.app.api_keys
@@ -213,7 +218,8 @@ class FakeLLM:
 
     def env(self) -> dict[str, str]:
         """Environment variables that point each official SDK at this server (for code that builds its
-        own client): OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL, GROQ_BASE_URL and keys."""
+        own client): OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL, GROQ_BASE_URL,
+        ANTHROPIC_BASE_URL and keys."""
         urls, key = self.base_urls(), self.api_key
         return {
             "OPENAI_BASE_URL": urls["openai"],
@@ -225,6 +231,8 @@ class FakeLLM:
             "GEMINI_API_KEY": key,
             "GROQ_BASE_URL": urls["groq"],
             "GROQ_API_KEY": key,
+            "ANTHROPIC_BASE_URL": urls["anthropic"],
+            "ANTHROPIC_API_KEY": key,
         }
 
     # --- scenarios and settings, changeable while running ----------------------------------------

@@ -26,6 +26,7 @@ EXPECTED = {
     "AzureOpenAI(": ["gpt-4o-2024-11-20 hello Azure", "<prompt filter chunk>"],
     "genai.Client(": ["hello Gemini", "hello there"],
     "Groq(": ["reasoning: ", "answer: "],
+    "anthropic.Anthropic(": ["hello Claude end_turn", "['thinking', 'text']", "MessageTokensCount(input_tokens="],
     "s/flaky/v1": ["ok\n503\nok\n503"],
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
