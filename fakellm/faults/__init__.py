@@ -18,7 +18,7 @@ from fakellm.faults.latency import generation_delay, is_instant
 from fakellm.faults.overrides import request_settings
 from fakellm.faults.plan import NO_FAULTS, FaultPlan, stream_script
 from fakellm.faults.ratelimit import RateLimited, RateLimiter
-from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec
+from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec, TimingSpec
 from fakellm.model import ChatRequest, Reply
 from fakellm.tokens import reply_usage
 
@@ -28,15 +28,18 @@ __all__ = ["FaultPlan", "FaultStage"]
 class FaultStage:
     """Plans each request's faults; keeps the per-scenario counters, random streams and rate-limit
     budgets. `defaults` (the server-wide settings) answer for a scenario that brings no settings;
-    `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`)."""
+    `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`); recorded timings play
+    `replay_speed` times as fast (0: at once)."""
 
     def __init__(
         self,
         defaults: FaultSpec | None = None,
         seed: int | None = None,
         rate_limit_max_clients: int = DEFAULT_RATE_LIMIT_MAX_CLIENTS,
+        replay_speed: float = 1.0,
     ) -> None:
         self.defaults = defaults
+        self.replay_speed = replay_speed
         self.seed = seed
         self.limiter = RateLimiter(rate_limit_max_clients)
         self._counters: dict[str, int] = {}
@@ -68,6 +71,9 @@ class FaultStage:
             headers = self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
         if settings.error is not None and self._triggered(settings.error, scope):
             raise injected_error(settings.error, model, headers)
+        timing = settings.timing if self.replay_speed > 0 else None
+        if settings.timing is not None:  # a recording plays its own timing, never the latency settings
+            return self._replay(request, headers, timing, settings)
         latency = None if is_instant(settings.latency) else settings.latency
         rng = self._rng(scope, "latency", latency.seed) if latency is not None else None
         if not request.stream:
@@ -80,6 +86,22 @@ class FaultStage:
             return FaultPlan(headers, latency=latency, rng=rng) if headers or latency else NO_FAULTS
         script, names = stream_script(faults)
         return FaultPlan(headers, script, latency, rng, 0.0, faults.malformed, faults.malformed_at, names)
+
+    def _replay(
+        self, request: ChatRequest, headers: dict[str, str], timing: TimingSpec | None, settings: FaultSpec
+    ) -> FaultPlan:
+        """The plan of a recorded reply: its own timing (None: at once), and any stream faults."""
+        speed = self.replay_speed
+        if not request.stream:
+            delay = timing.ttft_ms / 1000.0 / speed if timing is not None else 0.0
+            return FaultPlan(headers, delay=delay) if headers or delay else NO_FAULTS
+        if settings.stream is None:
+            return FaultPlan(headers, timing=timing, speed=speed) if headers or timing else NO_FAULTS
+        faults = settings.stream
+        script, names = stream_script(faults)
+        return FaultPlan(
+            headers, script, None, None, 0.0, faults.malformed, faults.malformed_at, names, timing=timing, speed=speed
+        )
 
     def _rng(self, scope: str, purpose: str, seed: int | None) -> random.Random:
         key = (scope, purpose)

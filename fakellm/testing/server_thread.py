@@ -14,6 +14,7 @@ import threading
 import time
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from fakellm.config import DEFAULT_HOST, ServerConfig
 from fakellm.server.app import FakeLLMApp
@@ -64,7 +65,7 @@ class _PromptServer(uvicorn.Server):
 
 
 class ServerThread:
-    def __init__(self, app: FakeLLMApp, host: str = DEFAULT_HOST, port: int = 0) -> None:
+    def __init__(self, app: FakeLLMApp | ASGIApp, host: str = DEFAULT_HOST, port: int = 0) -> None:
         self.app = app
         silence_deliberate_drops()  # process-wide, so installed here, where a server is set up (not by the app)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -15,7 +15,9 @@ from typing import Any, ClassVar
 from fakellm.context import RequestContext
 from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
+from fakellm.dialects.gemini.readback import parse_error_body, parse_events, parse_generate
 from fakellm.dialects.gemini.request import GeminiOptions, parse_generate_body
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
@@ -213,6 +215,17 @@ class GeminiDialect(Dialect):
             for m in model_ids
         ]
         return (pretty({"models": models}) + "\n").encode()
+
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_generate(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
 
     # --- errors --------------------------------------------------------------------------------
 

@@ -81,6 +81,7 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
         RouteSpec("GET", "/v1beta/openai/models", "models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/openai/",)
+    shares_upstream_with: ClassVar[str | None] = "gemini"  # the same host as the native API
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
