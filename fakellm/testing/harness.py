@@ -28,6 +28,7 @@ from fakellm.journal import FilterCriteria
 from fakellm.journal.view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome, Scenario
+from fakellm.scenarios.closest import NO_RULE_CODE
 from fakellm.scenarios.format import Rule
 from fakellm.server.app import AppSnapshot, FakeLLMApp, build_library
 from fakellm.server.urls import base_urls
@@ -54,7 +55,12 @@ class _Strict:
         self.api_keys: list[str] | None = getattr(inner, "api_keys", None)
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
-        outcome = self.inner.respond(request, ctx)
+        try:
+            outcome = self.inner.respond(request, ctx)
+        except ApiError as error:
+            if error.code == NO_RULE_CODE:  # a recorded scenario refusing an unrecorded request: always a surprise
+                self._harness._surprise(f"fakellm: {error.message}")
+            raise
         if outcome.rule is None and self._harness.strict:
             message = (
                 f"fakellm strict mode: no rule of scenario '{self.name}' matched this request "
