@@ -40,7 +40,7 @@ class Recorder:
 
     def start(self) -> Recorder:
         if self._thread is None:
-            self._thread = ServerThread(self.proxy, self._host, self._port).start()
+            self._thread = ServerThread(self.proxy, self._host, self._port, own_headers=False).start()
         return self
 
     def stop(self) -> None:
