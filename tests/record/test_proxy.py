@@ -51,7 +51,9 @@ def test_the_openai_sdk_closing_right_after_done_loses_nothing(tmp_path: Path, s
     assert len(rule["timing"]["chunk_offsets_ms"]) == 2
 
 
-def test_a_barge_in_is_recorded_as_a_hang_up_and_cancels_the_upstream_request(tmp_path: Path, upstream: FakeLLM) -> None:
+def test_a_barge_in_is_recorded_as_a_hang_up_and_cancels_the_upstream_request(
+    tmp_path: Path, upstream: FakeLLM
+) -> None:
     out = tmp_path / "barge.yaml"
     body = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "a long story"}]}
     with recorder(out, openai=upstream.url) as proxy:

@@ -71,7 +71,9 @@ def test_openai_stream_plain_and_tools_recorded_then_replayed_offline(tmp_path: 
     with FakeLLM([out], default_scenario="session", builtin=False) as replay:
         client = OpenAI(base_url=replay.openai_base_url, api_key="anything", max_retries=0)
         again = _stream(client, "Tell me something")
-        plain_again = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "And?"}])
+        plain_again = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "And?"}]
+        )
         tools_again = _tool_round_trip(client)
         entries = replay.requests.wait(4)
     assert again[:2] == streamed[:2]  # text and usage
@@ -92,7 +94,9 @@ def test_client_sees_exactly_the_upstream_bytes(tmp_path: Path, standin) -> None
     app.queue("wrong model", OPENAI_404)
     body = {"model": "llama-3.3-70b-versatile", "stream": True, "messages": [{"role": "user", "content": "hello"}]}
     with recorder(tmp_path / "bytes.yaml", groq=url, gemini=url, openai=url) as proxy:
-        groq = httpx.post(proxy.url + "/openai/v1/chat/completions", json=body, headers={"authorization": f"Bearer {KEY}"})
+        groq = httpx.post(
+            proxy.url + "/openai/v1/chat/completions", json=body, headers={"authorization": f"Bearer {KEY}"}
+        )
         gemini = httpx.post(
             proxy.url + "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
             json={"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
@@ -125,7 +129,9 @@ def test_google_genai_and_groq_recorded_then_replayed(tmp_path: Path, upstream: 
     out = tmp_path / "multi.yaml"
     with recorder(out, "multi", gemini=upstream.url, groq=upstream.url) as proxy:
         gemini = genai.Client(api_key=KEY, http_options=types.HttpOptions(base_url=proxy.gemini_base_url))
-        streamed = "".join(c.text or "" for c in gemini.models.generate_content_stream(model="gemini-2.0-flash", contents="Hi"))
+        streamed = "".join(
+            c.text or "" for c in gemini.models.generate_content_stream(model="gemini-2.0-flash", contents="Hi")
+        )
         whole = gemini.models.generate_content(model="gemini-2.0-flash", contents="Bye")
         groq = Groq(base_url=proxy.groq_base_url, api_key=KEY, max_retries=0)
         tools = _tool_round_trip(groq)
@@ -135,7 +141,9 @@ def test_google_genai_and_groq_recorded_then_replayed(tmp_path: Path, upstream: 
     upstream.stop()
     with FakeLLM([out], default_scenario="multi", builtin=False) as replay:
         gemini = genai.Client(api_key="x", http_options=types.HttpOptions(base_url=replay.gemini_base_url))
-        again = "".join(c.text or "" for c in gemini.models.generate_content_stream(model="gemini-2.0-flash", contents="Hi"))
+        again = "".join(
+            c.text or "" for c in gemini.models.generate_content_stream(model="gemini-2.0-flash", contents="Hi")
+        )
         whole_again = gemini.models.generate_content(model="gemini-2.0-flash", contents="Bye")
         tools_again = _tool_round_trip(Groq(base_url=replay.groq_base_url, api_key="x", max_retries=0))
     assert again == streamed

@@ -73,7 +73,7 @@ GROQ_STREAM = Canned(
         b"data: " + _GROQ_ENVELOPE + b'{},"logprobs":null,"finish_reason":"stop"}],"x_groq":{"id":'
         b'"req_01kh52nmbjem9bfhxdbabnjv0x","usage":{"queue_time":0.041520249,"prompt_tokens":210,"prompt_time":'
         b'0.010407901,"completion_tokens":15,"completion_time":0.046601227,"total_tokens":225,"total_time":'
-        b'0.057009128}}}\n\n',
+        b"0.057009128}}}\n\n",
         b"data: [DONE]\n\n",
     ),
     gap_s=0.02,
@@ -85,11 +85,17 @@ _OPENAI_ENVELOPE = (
 )
 OPENAI_STREAM = Canned(
     200,
-    (("content-type", "text/event-stream; charset=utf-8"), ("openai-version", "2020-10-01"), ("x-request-id", "req_cce5")),
+    (
+        ("content-type", "text/event-stream; charset=utf-8"),
+        ("openai-version", "2020-10-01"),
+        ("x-request-id", "req_cce5"),
+    ),
     (
         b"data: " + _OPENAI_ENVELOPE + b'[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},'
         b'"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"AAatV4uAp"}\n\n',
-        b"data: " + _OPENAI_ENVELOPE + b'[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}],'
+        b"data: "
+        + _OPENAI_ENVELOPE
+        + b'[{"index":0,"delta":{"content":"Hello"},"logprobs":null,"finish_reason":null}],'
         b'"usage":null,"obfuscation":"f9IQaNg"}\n\n',
         b"data: " + _OPENAI_ENVELOPE + b'[{"index":0,"delta":{"content":" there"},"logprobs":null,'
         b'"finish_reason":null}],"usage":null,"obfuscation":"x2"}\n\n',
@@ -108,7 +114,11 @@ OPENAI_STREAM = Canned(
 _GEMINI_TAIL = b'"modelVersion": "models/gemini-2.5-flash-preview-05-20","responseId": "AdVRaMmDCYekqtsPrb_-iAw"}'
 GEMINI_SSE = Canned(
     200,
-    (("content-type", "text/event-stream"), ("vary", "Origin, X-Origin, Referer"), ("server", "scaffolding on HTTPServer2")),
+    (
+        ("content-type", "text/event-stream"),
+        ("vary", "Origin, X-Origin, Referer"),
+        ("server", "scaffolding on HTTPServer2"),
+    ),
     (
         b'data: {"candidates": [{"content": {"parts": [{"text": "Here you go!\\n\\n1.  **English:** Hi"}],'
         b'"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 5,"candidatesTokenCount": 39,'

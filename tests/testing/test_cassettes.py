@@ -31,12 +31,15 @@ def test_greeting(fakellm):
     assert ask(fakellm, "Hello") == "You said: Hello. Nothing more."
 """
 
-UNRECORDED = TEST_FILE + """
+UNRECORDED = (
+    TEST_FILE
+    + """
 @pytest.mark.fakellm(cassette="cassettes/test_flow/test_greeting.yaml")
 def test_more(fakellm):
     assert ask(fakellm, "Hello") == "You said: Hello. Nothing more."
     ask(fakellm, "Goodbye")
 """
+)
 
 
 @pytest.fixture
@@ -79,7 +82,9 @@ def test_none_without_a_cassette_fails_saying_how_to_record_it(pytester: pytest.
     assert "--fakellm-record=new" in result.stdout.str()
 
 
-def test_recording_without_upstreams_is_a_usage_error(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_recording_without_upstreams_is_a_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name in ("OPENAI", "GEMINI", "GROQ", "AZURE", "GEMINI_OPENAI"):
         monkeypatch.delenv(f"FAKELLM_UPSTREAM_{name}", raising=False)
     pytester.makepyfile(test_flow=TEST_FILE)
