@@ -43,9 +43,11 @@ def test_a_rendered_reply_reads_back_to_itself(dialect) -> None:  # type: ignore
             "get_weather",
             '{"city":"Paris"}',
         )
-        assert reply.usage is not None and reply.usage.completion_tokens > 0
+        assert reply.usage is not None
+        assert reply.usage.completion_tokens > 0
         assert read.complete
-    assert streamed is not None and streamed.content_events
+    assert streamed is not None
+    assert streamed.content_events
 
 
 def test_openai_tool_call_fragments_and_reasoning_are_added_up() -> None:
@@ -60,9 +62,11 @@ def test_openai_tool_call_fragments_and_reasoning_are_added_up() -> None:
     read = OpenAIDialect().parse_stream([SseEvent(c) for c in chunks])
     assert read is not None
     reply = read.replies[0]
-    assert reply.reasoning == "Let me see" and reply.reasoning_shown
+    assert reply.reasoning == "Let me see"
+    assert reply.reasoning_shown
     assert reply.tool_calls == [ToolCall("call_a", "f", '{"x":1}')]
-    assert reply.finish_reason == "tool_calls" and read.content_events == [0, 1, 2, 3]
+    assert reply.finish_reason == "tool_calls"
+    assert read.content_events == [0, 1, 2, 3]
     assert not OpenAIDialect().parse_stream([SseEvent(chunks[0])]).complete  # type: ignore[union-attr]
 
 
@@ -83,7 +87,9 @@ def test_gemini_streamed_array_thoughts_and_usage() -> None:
 def test_each_dialects_error_body_reads_back_its_message(dialect) -> None:  # type: ignore[no-untyped-def]
     error = ApiError(429, "Slow down, please.", code="rate_limit_exceeded")
     read = dialect.parse_error(dialect.render_error(error, _ctx(dialect)).body)
-    assert read is not None and read.message == "Slow down, please." and read.code
+    assert read is not None
+    assert read.message == "Slow down, please."
+    assert read.code
 
 
 def test_sse_splitting_handles_crlf_cr_comments_and_event_names() -> None:

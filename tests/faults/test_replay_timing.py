@@ -47,5 +47,6 @@ def test_the_stage_plays_the_recording_over_any_latency_and_speed_zero_is_instan
     assert whole.delay == pytest.approx(0.125)
     streamed = FaultStage().plan(ctx, _request(True), [Reply("hi")], "m", spec, "s")
     delivery = streamed.deliver(StreamPlan("text/event-stream", _frames(2)))
-    assert delivery.offsets is not None and delivery.offsets[1] == pytest.approx(0.25)
+    assert delivery.offsets is not None
+    assert delivery.offsets[1] == pytest.approx(0.25)
     assert FaultStage(replay_speed=0).plan(ctx, _request(True), [Reply("hi")], "m", spec, "s") is NO_FAULTS

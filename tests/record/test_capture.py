@@ -36,7 +36,8 @@ def test_crlf_events_and_a_gzipped_body_are_read() -> None:
     capture.data(packed[10:], 0.2)
     capture.end(0.3)
     rule = capture.rule(GeminiDialect(), REQUEST, "1")
-    assert rule is not None and rule["replies"][0]["text"].endswith("**Italian:** Ciao")
+    assert rule is not None
+    assert rule["replies"][0]["text"].endswith("**Italian:** Ciao")
 
 
 def test_a_hang_up_before_the_end_is_noted_and_one_after_it_is_not() -> None:
@@ -45,13 +46,16 @@ def test_a_hang_up_before_the_end_is_noted_and_one_after_it_is_not() -> None:
     early.data(OPENAI_STREAM.pieces[0] + OPENAI_STREAM.pieces[1], 0.1)
     early.hang_up(0.15)
     rule = early.rule(OpenAIDialect(), REQUEST, "1")
-    assert rule is not None and rule["timing"]["hung_up_ms"] == 150.0 and "hung up" in rule["name"]
+    assert rule is not None
+    assert rule["timing"]["hung_up_ms"] == 150.0
+    assert "hung up" in rule["name"]
     late = Capture(started=0.0)
     late.response(200, {"content-type": "text/event-stream"})
     late.data(OPENAI_STREAM.body, 0.1)
     late.hang_up(0.15)
     rule = late.rule(OpenAIDialect(), REQUEST, "1")
-    assert rule is not None and "hung_up_ms" not in rule["timing"]
+    assert rule is not None
+    assert "hung_up_ms" not in rule["timing"]
 
 
 def test_a_body_past_the_bound_is_not_recorded() -> None:

@@ -78,11 +78,13 @@ def test_openai_stream_plain_and_tools_recorded_then_replayed_offline(tmp_path: 
         entries = replay.requests.wait(4)
     assert again[:2] == streamed[:2]  # text and usage
     assert plain_again.choices[0].message.content == plain.choices[0].message.content
-    assert plain_again.usage is not None and plain.usage is not None
+    assert plain_again.usage is not None
+    assert plain.usage is not None
     assert plain_again.usage.completion_tokens == plain.usage.completion_tokens
     assert tools_again == tools
     replay_ttft = entries[0].ttft_ms
-    assert replay_ttft is not None and abs(replay_ttft - recorded_ttft) < 40, (replay_ttft, recorded_ttft)
+    assert replay_ttft is not None
+    assert abs(replay_ttft - recorded_ttft) < 40, (replay_ttft, recorded_ttft)
 
 
 def test_client_sees_exactly_the_upstream_bytes(tmp_path: Path, standin) -> None:  # type: ignore[no-untyped-def]
@@ -106,8 +108,10 @@ def test_client_sees_exactly_the_upstream_bytes(tmp_path: Path, standin) -> None
             proxy.url + "/v1/chat/completions",
             json={"model": "gpt-4.1-nano-wrong", "messages": [{"role": "user", "content": "wrong model"}]},
         )
-    assert groq.content == GROQ_STREAM.body and groq.headers["x-groq-region"] == "us-west-1"
-    assert gemini.content == GEMINI_SSE.body and gemini.headers["server"] == "scaffolding on HTTPServer2"
+    assert groq.content == GROQ_STREAM.body
+    assert groq.headers["x-groq-region"] == "us-west-1"
+    assert gemini.content == GEMINI_SSE.body
+    assert gemini.headers["server"] == "scaffolding on HTTPServer2"
     assert (wrong.status_code, wrong.content) == (404, OPENAI_404.body)
     # The path, query and the client's own key went upstream unchanged.
     assert app.seen[1][0] == "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"
@@ -148,7 +152,8 @@ def test_google_genai_and_groq_recorded_then_replayed(tmp_path: Path, upstream: 
         tools_again = _tool_round_trip(Groq(base_url=replay.groq_base_url, api_key="x", max_retries=0))
     assert again == streamed
     assert whole_again.text == whole.text
-    assert whole_again.usage_metadata is not None and whole.usage_metadata is not None
+    assert whole_again.usage_metadata is not None
+    assert whole.usage_metadata is not None
     assert whole_again.usage_metadata.candidates_token_count == whole.usage_metadata.candidates_token_count
     assert whole_again.usage_metadata.prompt_token_count == whole.usage_metadata.prompt_token_count
     assert tools_again == tools
@@ -168,6 +173,7 @@ def test_recorded_via_openai_replays_to_google_genai_and_groq(tmp_path: Path, up
         groq_tools = _tool_round_trip(groq)
     assert "".join(c.text or "" for c in chunks) == text
     metadata = chunks[-1].usage_metadata
-    assert metadata is not None and (metadata.prompt_token_count, metadata.candidates_token_count) == usage
+    assert metadata is not None
+    assert (metadata.prompt_token_count, metadata.candidates_token_count) == usage
     assert groq_tools == (name, arguments, answer)
     assert json.loads(arguments) == {"city": "Paris"}

@@ -44,7 +44,8 @@ def test_the_closest_recorded_request_is_named() -> None:
     scenario = FileScenario(SPEC)
     with pytest.raises(ApiError) as refused:
         _ask(scenario, "What is the capital of Spain?")
-    assert refused.value.status == 400 and refused.value.code == NO_RULE_CODE
+    assert refused.value.status == 400
+    assert refused.value.code == NO_RULE_CODE
     assert "last user message 'What is the capital of Spain?'" in refused.value.message
     assert "closest recorded request is 1: a (last user message 'What is the capital of France?', turn 1)" in (
         refused.value.message
