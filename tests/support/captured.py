@@ -108,7 +108,7 @@ OPENAI_STREAM = Canned(
         b"data: [DONE]\n\n",
     ),
     gap_s=0.02,
-    linger_s=0.5,  # the connection stays open a moment after [DONE], as a real one may
+    linger_s=1.0,  # the connection stays open a moment after [DONE], as a real one may
 )
 
 _GEMINI_TAIL = b'"modelVersion": "models/gemini-2.5-flash-preview-05-20","responseId": "AdVRaMmDCYekqtsPrb_-iAw"}'
