@@ -19,10 +19,13 @@ from fakellm.faults.overrides import request_settings
 from fakellm.faults.plan import NO_FAULTS, FaultPlan, stream_script
 from fakellm.faults.ratelimit import RateLimited, RateLimiter
 from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec, TimingSpec
+from fakellm.frames import StreamScript
 from fakellm.model import ChatRequest, Reply
 from fakellm.tokens import reply_usage
 
 __all__ = ["FaultPlan", "FaultStage"]
+ALL_CONTENT = 1 << 40  # a cut after more content pieces than any reply has: all of them, without the ending
+HUNG_UP_STALL_S = 30.0  # how long a replayed cut-off recording stays silent before the connection drops
 
 
 class FaultStage:
@@ -95,6 +98,12 @@ class FaultStage:
         if not request.stream:
             delay = timing.ttft_ms / 1000.0 / speed if timing is not None else 0.0
             return FaultPlan(headers, delay=delay) if headers or delay else NO_FAULTS
+        recorded = settings.timing
+        if settings.stream is None and recorded is not None and recorded.hung_up_ms is not None:
+            # The client hung up while this was recorded: what came after is unknown, so the replay sends
+            # what was recorded and then nothing more (a client that waits sees a stall, then a drop).
+            script = StreamScript(cut_after=ALL_CONTENT, ending="stall", stall_cap=HUNG_UP_STALL_S)
+            return FaultPlan(headers, script, timing=timing, speed=speed, fault="recording_ends")
         if settings.stream is None:
             return FaultPlan(headers, timing=timing, speed=speed) if headers or timing else NO_FAULTS
         faults = settings.stream

@@ -50,3 +50,14 @@ def test_the_stage_plays_the_recording_over_any_latency_and_speed_zero_is_instan
     assert delivery.offsets is not None
     assert delivery.offsets[1] == pytest.approx(0.25)
     assert FaultStage(replay_speed=0).plan(ctx, _request(True), [Reply("hi")], "m", spec, "s") is NO_FAULTS
+
+
+def test_a_recording_cut_off_by_a_hang_up_replays_what_came_then_stalls() -> None:
+    spec = FaultSpec.model_validate({"timing": {"ttft_ms": 100, "chunk_offsets_ms": [100, 150], "hung_up_ms": 160}})
+    plan = FaultStage().plan(context_for(OpenAIDialect()), _request(True), [Reply("hi")], "m", spec, "s")
+    framed = StreamPlan("text/event-stream", _frames(2), b"data: [DONE]\n\n")
+    framed.end_after(plan.script.cut_after or 0)
+    delivery = plan.deliver(framed)
+    assert [f.data for f in framed.frames] == [b"role", b"x", b"x"]  # no finish, no usage
+    assert delivery.end == "stall"
+    assert delivery.fault == "recording_ends"
