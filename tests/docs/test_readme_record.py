@@ -67,7 +67,11 @@ def test_the_record_command_records_and_the_file_replays(tmp_path: Path, provide
     name = args[args.index("--name") + 1]
     env = {**os.environ, "PYTHONPATH": str(README.parent)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "fakellm", *args[1:]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        [sys.executable, "-m", "fakellm", *args[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         root = _wait_for_port(process)

@@ -74,17 +74,15 @@ def test_a_barge_in_is_recorded_as_a_hang_up_and_cancels_the_upstream_request(
     assert len(recorded_text) < 200
     assert cli.main(["validate", str(out)]) == 0
     # Replayed, the recording gives what came before the hang-up and then nothing: it never claims an ending.
+    received: list[bytes] = []
     with FakeLLM([out], default_scenario="rec", builtin=False) as replay:
-        received = b""
-        with (
-            pytest.raises(httpx.ReadTimeout),
-            httpx.stream("POST", replay.openai_base_url + "/chat/completions", json=body, timeout=1.0) as response,
-        ):
-            for piece in response.iter_bytes():
-                received += piece
-    assert b"[DONE]" not in received
-    assert b'"finish_reason":"stop"' not in received
-    assert received.count(b"data: ") >= 2
+        url = replay.openai_base_url + "/chat/completions"
+        with httpx.stream("POST", url, json=body, timeout=1.0) as response, pytest.raises(httpx.ReadTimeout):
+            received.extend(response.iter_bytes())
+    answer = b"".join(received)
+    assert b"[DONE]" not in answer
+    assert b'"finish_reason":"stop"' not in answer
+    assert answer.count(b"data: ") >= 2
 
 
 def test_errors_and_429s_are_recorded_and_replayed_in_order(tmp_path: Path, standin) -> None:  # type: ignore[no-untyped-def]
