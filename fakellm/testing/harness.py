@@ -90,6 +90,7 @@ class FakeLLM:
     loaded beside the built-in library (`builtin=False` leaves it out). `api_key`: the key(s) clients must
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
     `header_timeout` / `body_timeout`: seconds a client may take to send a request's headers / body.
+    `replay_speed`: how many times as fast recorded timings play (0: at once).
     """
 
     def __init__(
@@ -106,6 +107,7 @@ class FakeLLM:
         port: int = 0,
         settle_timeout: float = DEFAULT_SETTLE_TIMEOUT,
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        replay_speed: float = 1.0,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         self._initial_scenarios, paths = split_sources(scenarios, seed)
@@ -119,6 +121,7 @@ class FakeLLM:
             seed=seed,
             journal_size=journal_size,
             header_timeout=header_timeout,
+            replay_speed=replay_speed,
             body_timeout=body_timeout,
         )
         self.strict = strict
