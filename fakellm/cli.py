@@ -62,6 +62,13 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--tokens-per-second", type=float, default=None, metavar="N", help="default streaming rate (unlimited)"
     )
     serve.add_argument(
+        "--replay-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="play recorded timings X times as fast (2: twice as fast, 0.5: half speed, 0: at once; default 1)",
+    )
+    serve.add_argument(
         "--max-body", type=int, default=None, help=f"largest request body in bytes ({DEFAULT_MAX_BODY // 2**20} MiB)"
     )
     serve.add_argument(
@@ -146,6 +153,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "log_level": args.log_level,
         "ttft_ms": args.ttft_ms,
         "tokens_per_second": args.tokens_per_second,
+        "replay_speed": args.replay_speed,
         "max_body": args.max_body,
         "journal_size": args.journal_size,
         "journal_max_bytes": args.journal_max_bytes,
@@ -258,6 +266,52 @@ def check(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def _record_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    record = commands.add_parser(
+        "record",
+        help="record a real provider into a scenario file, through a proxy",
+        description="Serve every fakellm route, forward each request to its dialect's upstream, stream the "
+        "answer back as it arrives and append each exchange to FILE as a rule of scenario NAME. "
+        "Env vars: FAKELLM_UPSTREAM_<DIALECT> (e.g. FAKELLM_UPSTREAM_OPENAI) for upstreams.",
+    )
+    record.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="DIALECT=URL",
+        help="where a dialect's requests go, e.g. openai=https://api.openai.com (repeatable)",
+    )
+    record.add_argument("--out", type=Path, required=True, metavar="FILE", help="the scenario file to append to")
+    record.add_argument("--name", required=True, help="the scenario's name (replay with --default-scenario NAME)")
+    record.add_argument(
+        "--redact", action="append", default=[], metavar="REGEX", help="replace matches with [REDACTED] (repeatable)"
+    )
+    record.add_argument("--host", default=None, help=f"interface to bind (default {DEFAULT_HOST})")
+    record.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
+    record.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+
+
+def record(args: argparse.Namespace) -> int:
+    import re
+
+    from fakellm.record.run import record as run_record
+    from fakellm.scenarios.format import NAME_PATTERN
+
+    if not re.fullmatch(NAME_PATTERN, args.name):
+        raise SystemExit(f"fakellm record: --name must be letters, digits, '.', '_' or '-', got {args.name!r}")
+    try:
+        config = ServerConfig(
+            **{
+                k: v
+                for k, v in {"host": args.host or env_host(), "port": args.port, "log_level": args.log_level}.items()
+                if v is not None
+            }
+        )
+    except ConfigError as exc:
+        raise SystemExit(f"fakellm record: {exc}") from None
+    return run_record(list(args.upstream), args.out, args.name, list(args.redact), config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fakellm",
@@ -268,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(commands)
     _scenario_tool_parsers(commands)
     _check_parser(commands)
+    _record_parser(commands)
     return parser
 
 
@@ -282,6 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return schema()
     if args.command == "check":
         return check(args)
+    if args.command == "record":
+        return record(args)
     parser.print_help()
     return 2
 

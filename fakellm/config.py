@@ -82,6 +82,7 @@ class ServerConfig:
     log_level: LogLevel = DEFAULT_LOG_LEVEL
     ttft_ms: float = 0.0  # default time to first token for every scenario that sets none
     tokens_per_second: float | None = None  # default streaming rate; None sends chunks at once
+    replay_speed: float = 1.0  # recorded timings play this many times as fast; 0: at once
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT
@@ -136,6 +137,8 @@ def _check(config: ServerConfig) -> None:
         raise ConfigError("log_level", f"must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if not _is_number(config.ttft_ms) or config.ttft_ms < 0:
         raise ConfigError("ttft_ms", f"must be 0 or more, got {config.ttft_ms!r}")
+    if not _is_number(config.replay_speed) or config.replay_speed < 0:
+        raise ConfigError("replay_speed", f"must be 0 (at once) or more, got {config.replay_speed!r}")
     rate = config.tokens_per_second
     if rate is not None and (not _is_number(rate) or rate <= 0):
         raise ConfigError("tokens_per_second", f"must be more than 0 (or None: unlimited), got {rate!r}")

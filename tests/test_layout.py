@@ -29,9 +29,10 @@ ALLOWED: dict[str, set[str]] = {
     "scenarios": {"faults", "dialects"},  # fault settings in scenario files; dialect names to match on
     "journal": {"dialects"},  # where each provider puts its key, to mask it
     "server": {"faults", "dialects", "scenarios", "journal"},
-    "testing": {"faults", "dialects", "scenarios", "journal", "server"},
+    "record": {"faults", "dialects", "scenarios", "server"},  # a proxy on the server's routes, writing scenarios
+    "testing": {"faults", "dialects", "scenarios", "journal", "server", "record"},
     "check": set(),  # a client of any endpoint: it shares no code with the server
-    "cli": {"faults", "dialects", "scenarios", "journal", "server", "testing", "check"},
+    "cli": {"faults", "dialects", "scenarios", "journal", "server", "testing", "check", "record"},
 }
 
 

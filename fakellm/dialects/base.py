@@ -10,13 +10,16 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus, format_reset
 from fakellm.frames import Frame, StreamPlan, StreamScript
 from fakellm.model import ChatRequest, Reply
+
+if TYPE_CHECKING:
+    from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,9 @@ class Dialect(ABC):
     streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
+    # `fakellm record`: another dialect whose `--upstream` serves this one too when it has none of its
+    # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
+    shares_upstream_with: ClassVar[str | None] = None
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""
@@ -149,6 +155,20 @@ class Dialect(ABC):
 
     def reset(self) -> None:
         """Forget per-run state the dialect keeps (stored responses); the app's `reset()` calls it."""
+        return None
+
+    # --- reading a provider's answer back (`fakellm record`); None: this dialect cannot yet ----------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        """A whole response body (a non-streaming reply, or a stream that is not SSE) in neutral form."""
+        return None
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        """A streamed response's Server-Sent Events in neutral form."""
+        return None
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        """What an error body says (its message and code)."""
         return None
 
     @abstractmethod

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 else:
     DialectName = Literal[DIALECT_NAMES]  # validated, and listed in `fakellm schema`, as a choice of names
 Exhausted = Literal["repeat_last", "cycle", "error", "next_rule"]
+Unmatched = Literal["echo", "error"]
 
 
 class _Model(BaseModel):
@@ -336,6 +337,11 @@ class ScenarioFile(_Model):
     name: str | None = Field(None, pattern=NAME_PATTERN, description="the scenario name; omitted: the file name")
     description: str = Field("", description="one line, shown in listings")
     defaults: Defaults = Field(default_factory=lambda: Defaults.model_validate({}))
+    unmatched: Unmatched = Field(
+        "echo",
+        description="a request no rule answers: echo it (default), or refuse it with an error naming the closest "
+        "rule (what `fakellm record` writes)",
+    )
     rules: list[Rule] = Field(default_factory=list, description="tried in order; the first match answers")
 
 

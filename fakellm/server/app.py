@@ -89,7 +89,10 @@ class FakeLLMApp:
         self.pipeline = Pipeline(
             self.library,
             faults=FaultStage(
-                default_faults(self.config), seed=self.config.seed, rate_limit_max_clients=config.rate_limit_max_clients
+                default_faults(self.config),
+                seed=self.config.seed,
+                rate_limit_max_clients=config.rate_limit_max_clients,
+                replay_speed=config.replay_speed,
             ),
             auth=Auth(self.config.api_keys),
             journal=self.journal,

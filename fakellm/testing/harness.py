@@ -28,6 +28,7 @@ from fakellm.journal import FilterCriteria
 from fakellm.journal.view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome, Scenario
+from fakellm.scenarios.closest import NO_RULE_CODE
 from fakellm.scenarios.format import Rule
 from fakellm.server.app import AppSnapshot, FakeLLMApp, build_library
 from fakellm.server.urls import base_urls
@@ -54,7 +55,12 @@ class _Strict:
         self.api_keys: list[str] | None = getattr(inner, "api_keys", None)
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
-        outcome = self.inner.respond(request, ctx)
+        try:
+            outcome = self.inner.respond(request, ctx)
+        except ApiError as error:
+            if error.code == NO_RULE_CODE:  # a recorded scenario refusing an unrecorded request: always a surprise
+                self._harness._surprise(f"fakellm: {error.message}")
+            raise
         if outcome.rule is None and self._harness.strict:
             message = (
                 f"fakellm strict mode: no rule of scenario '{self.name}' matched this request "
@@ -84,6 +90,7 @@ class FakeLLM:
     loaded beside the built-in library (`builtin=False` leaves it out). `api_key`: the key(s) clients must
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
     `header_timeout` / `body_timeout`: seconds a client may take to send a request's headers / body.
+    `replay_speed`: how many times as fast recorded timings play (0: at once).
     """
 
     def __init__(
@@ -100,6 +107,7 @@ class FakeLLM:
         port: int = 0,
         settle_timeout: float = DEFAULT_SETTLE_TIMEOUT,
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        replay_speed: float = 1.0,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         self._initial_scenarios, paths = split_sources(scenarios, seed)
@@ -113,6 +121,7 @@ class FakeLLM:
             seed=seed,
             journal_size=journal_size,
             header_timeout=header_timeout,
+            replay_speed=replay_speed,
             body_timeout=body_timeout,
         )
         self.strict = strict

@@ -1,7 +1,8 @@
 """The README's other Python snippets run as shown, against a real server, and print what they say.
 
 Each block is run with its `http://127.0.0.1:8000` pointed at a fresh fakellm on a free port.
-The "Testing with fakellm" examples are pytest files and are run by `test_readme_examples.py`.
+The "Testing with fakellm" examples are pytest files and are run by `test_readme_examples.py`; the
+cassette example and the `fakellm record` command of "Record once, replay forever", by `test_readme_record.py`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ EXPECTED = {
         "and again",
         "response.created response.completed reasoning",
     ],
+    "Recorder(Upstreams(": ["Good morning!"],
 }
 
 
@@ -50,7 +52,8 @@ def snippets() -> list[str]:
     start = text.index("## Testing with fakellm")
     end = text.index("\n## ", start + 1)
     outside = text[:start] + text[end:]
-    blocks = re.findall(r"```python\n(.*?)```", outside, re.DOTALL)
+    # Pytest files outside that section (the cassette example) are run by their own section's test.
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", outside, re.DOTALL) if "def test_" not in b]
     inside = re.findall(r"```python\n(.*?)```", text[start:end], re.DOTALL)
     return blocks + [b for b in inside if "def test_" not in b]
 

@@ -16,9 +16,11 @@ from typing import Any, ClassVar
 from fakellm.context import RequestContext
 from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
+from fakellm.dialects.gemini.readback import parse_error_body, parse_events, parse_generate
 from fakellm.dialects.gemini.request import GeminiOptions, field, parse_generate_body, require_dict
 from fakellm.dialects.gemini.semantics import apply_semantics
 from fakellm.dialects.logprobs import Candidate, LogprobCursor, TokenLogprob, text_logprobs
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
@@ -292,6 +294,17 @@ class GeminiDialect(Dialect):
         if not call.knows_model(model_id):
             raise self.unknown_model(model_id, call.ctx)
         return OperationResult((pretty(count_tokens(call.body, model_id, call.ctx.ids)) + "\n").encode())
+
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_generate(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
 
     # --- errors --------------------------------------------------------------------------------
 

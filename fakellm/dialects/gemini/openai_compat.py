@@ -96,6 +96,7 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
         model_path("/v1beta/openai/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/openai/",)
+    shares_upstream_with: ClassVar[str | None] = "gemini"  # the same host as the native API
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:

@@ -17,8 +17,10 @@ from fakellm.dialects.openai.chunks import completion
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
 from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
+from fakellm.dialects.openai.readback import parse_chunks, parse_completion, parse_error_body
 from fakellm.dialects.openai.stream import last_chunk_usage, stream_frames
 from fakellm.dialects.openai.writer import ChunkWriter
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.frames import StreamPlan
 from fakellm.model import ChatRequest, Reply
@@ -115,6 +117,17 @@ class OpenAIFamilyDialect(Dialect):
     def unknown_model(self, model_id: str, ctx: RequestContext) -> ApiError:
         message = f"The model `{model_id}` does not exist or you do not have access to it."
         return ApiError(404, message, code="model_not_found", details={"model": model_id})
+
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_completion(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_chunks(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
 
     # --- errors --------------------------------------------------------------------------------
 
