@@ -48,6 +48,16 @@ class OperationCall:
     model_ids: list[str]  # the model names the scenarios declare
 
 
+@dataclass(frozen=True, slots=True)
+class SampleCall:
+    """A request this provider's client would send to say one thing (the dashboard's "Try it"):
+    the path after the server root (with its query), headers, and the JSON body."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
 @dataclass(slots=True)
 class OperationResult:
     body: bytes
@@ -67,6 +77,12 @@ class Dialect(ABC):
     client_base_path: ClassVar[str] = ""
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """What this provider's client sends to say `text` to `model` with `key`; None when the
+        dialect offers no sample (the dashboard then only lists its routes)."""
+        return None
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec, SampleCall
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
 from fakellm.dialects.gemini.request import GeminiOptions, parse_generate_body
 from fakellm.errors import ApiError
@@ -85,6 +86,13 @@ class GeminiDialect(Dialect):
     json_media_type: ClassVar[str] = JSON_MEDIA_TYPE
 
     # --- request -------------------------------------------------------------------------------
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As google-genai sends it: the model in the path, `?alt=sse` to stream, `x-goog-api-key`."""
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        body = {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+        return SampleCall(f"/v1beta/models/{quote(model, safe='')}:{method}", {"x-goog-api-key": key}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
         if ctx.path_params or ctx.route_path != "/v1/models":
