@@ -40,7 +40,8 @@ def frame_texts(plan: StreamPlan, replies: list[Reply]) -> list[str]:
     pieces = next((p for p in _readings(replies) if len(p) == content), None)
     if pieces is None:  # share the text out evenly
         tokens = split_tokens(replies[0].text)
-        shares = ["".join(tokens[i * len(tokens) // content : (i + 1) * len(tokens) // content]) for i in range(content)]
+        size = len(tokens)
+        shares = ["".join(tokens[i * size // content : (i + 1) * size // content]) for i in range(content)]
     else:
         shares = [p.text if p.kind == "text" and p.choice == 0 else "" for p in pieces]
     seen = 0
