@@ -5,7 +5,8 @@ nothing. The text is worked out in neutral terms: a dialect renders one content 
 piece of the reply (`Frame.tokens`), so the n-th content frame carries the n-th piece, whichever
 provider's JSON wraps it. Dialects differ only in which pieces they show (reasoning may be hidden,
 tool arguments may go whole); the first reading whose piece count matches the frames is used, and a
-stream that matches none has its text shared out over its content frames.
+stream with more content frames than pieces (a dialect's own `<think>` tags) has the extra ones
+placed before the text, and one with fewer has its text shared out over its content frames.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ def frame_texts(plan: StreamPlan, replies: list[Reply]) -> list[str]:
         return [replies[0].text]
     content = sum(1 for f in plan.rendered if f.tokens)
     texts: list[str] = []
-    pieces = next((p for p in _readings(replies) if len(p) == content), None)
+    readings = _readings(replies)
+    pieces = next((p for p in readings if len(p) == content), None)
+    if pieces is None:  # frames of the dialect's own besides the pieces (`<think>` tags): before the text
+        fewer = [p for p in readings if len(p) < content]
+        pieces = max(fewer, key=len) if fewer else None
+        if pieces is not None:
+            at = next((i for i, p in enumerate(pieces) if p.kind == "text"), len(pieces))
+            pieces = [*pieces[:at], *[Piece(0, "reasoning", "")] * (content - len(pieces)), *pieces[at:]]
     if pieces is None:  # share the text out evenly
         tokens = split_tokens(replies[0].text)
         size = len(tokens)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import httpx
 
 from fakellm.config import ServerConfig
@@ -15,18 +17,22 @@ CHAT = {"model": "m", "messages": [{"role": "user", "content": "Repeat with me: 
 
 def test_nobody_listening_costs_a_flag():
     hub = EventHub()
-    assert not hub.watched and not hub.watching_chunks
+    assert not hub.watched
+    assert not hub.watching_chunks
     seen: list[str] = []
 
     def listener(event: JournalEvent) -> None:
         seen.append(event.kind)
 
     hub.subscribe(listener)
-    assert hub.watched and not hub.watching_chunks
+    assert hub.watched
+    assert not hub.watching_chunks
     hub.subscribe(listener, chunks=True)
     assert hub.watching_chunks
     hub.unsubscribe(listener)
-    assert not hub.watched and not hub.watching_chunks and hub.listeners == 0
+    assert not hub.watched
+    assert not hub.watching_chunks
+    assert hub.listeners == 0
 
 
 def test_a_failing_listener_is_dropped_and_others_still_hear():
@@ -60,14 +66,17 @@ def _events(chunks: bool, body: dict[str, object], path: str = "/v1/chat/complet
 def test_one_request_in_order_with_the_text_each_chunk_added():
     events = _events(True, CHAT)
     kinds = [e.kind for e in events]
-    assert kinds[0] == "open" and kinds[1] == "answer" and kinds[-1] == "settle"
+    assert kinds[0] == "open"
+    assert kinds[1] == "answer"
+    assert kinds[-1] == "settle"
     chunks = [e for e in events if e.kind == "chunk"]
     assert [c.data["sent"] for c in chunks] == list(range(1, len(chunks) + 1))
     assert "".join(c.data["text"] for c in chunks) == "alpha beta gamma"
     assert [c.data["text"] for c in chunks if c.data["text"]] == ["alpha", " beta", " gamma"]
-    assert all(a.data["at_ms"] <= b.data["at_ms"] for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a.data["at_ms"] <= b.data["at_ms"] for a, b in itertools.pairwise(chunks))
     settled = events[-1].entry
-    assert settled.ended == "completed" and settled.chunks == len(chunks)
+    assert settled.ended == "completed"
+    assert settled.chunks == len(chunks)
     assert len(settled.sent_s) == settled.chunks == len(settled.schedule_s)
 
 

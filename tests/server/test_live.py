@@ -52,7 +52,9 @@ def test_shown_reasoning_stays_out_of_the_answer_text():
     texts = frame_texts(plan, replies)
     assert "".join(texts) == "the answer"
     carriers = [f.data.decode() for f, text in zip(plan.frames, texts, strict=True) if text]
-    assert len(carriers) == 2 and '"the"' in carriers[0] and '" answer"' in carriers[1]
+    assert len(carriers) == 2
+    assert 'the"' in carriers[0]
+    assert '" answer"' in carriers[1]
 
 
 def test_gemini_frames_and_a_whole_reply():
