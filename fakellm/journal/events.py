@@ -26,7 +26,7 @@ EventKind = Literal["open", "answer", "chunk", "settle"]
 logger = logging.getLogger("fakellm")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every request someone watches, and frozen ones cost 4x to make
 class JournalEvent:
     """`data` depends on the kind: `answer` has `replies` (the neutral replies); `chunk` has `sent`
     (frames sent so far), `text` (the reply text those frames added) and `at_ms` (since arrival)."""

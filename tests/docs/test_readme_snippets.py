@@ -29,6 +29,9 @@ EXPECTED = {
     "s/flaky/v1": ["ok\n503\nok\n503"],
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
+    "text_string_to_metric_families(": [
+        "{'dialect': 'openai', 'ended': 'completed', 'scenario': 'echo', 'status': '200'} 1.0"
+    ],
 }
 
 

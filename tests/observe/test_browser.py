@@ -159,7 +159,7 @@ def test_an_openai_request_appears_within_a_second_and_streams(live: ServerThrea
     assert row.get_attribute("data-ended") == "pending"  # still streaming: the text came in as it was sent
     assert words.startswith(partial.strip())
     assert len(partial.strip()) < len(words)
-    shot(page, "live")
+    shot(page, "live", "#live")
     worker.join(10)
     page.wait_for_selector('#requests tbody tr[data-ended="completed"]', timeout=3000)
     assert row.locator("td.reply").inner_text() == "".join(received) == words
