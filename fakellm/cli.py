@@ -83,6 +83,7 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         f"({DEFAULT_JOURNAL_MAX_BYTES // 2**20} MiB)",
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+    serve.add_argument("--no-metrics", action="store_true", help="do not serve GET /metrics (Prometheus)")
     _exposure_flags(serve)
 
 
@@ -136,6 +137,7 @@ _FLAGS = {
     "api_keys": "--api-key",
     "include_builtin": "--no-builtin",
     "allowed_hosts": "--allowed-host",
+    "metrics": "--no-metrics",
 }
 
 
@@ -163,6 +165,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "keep_alive_timeout": args.keep_alive_timeout,
         "max_connections": args.max_connections,
         "rate_limit_max_clients": args.rate_limit_max_clients,
+        "metrics": False if args.no_metrics else None,
     }
     try:
         return ServerConfig(**{name: value for name, value in given.items() if value is not None})

@@ -91,6 +91,7 @@ class ServerConfig:
     # Host names requests may be addressed to (`*.example.com` matches any subdomain); empty: loopback
     # names when bound to loopback, any name otherwise (see `fakellm.server.hosts`).
     allowed_hosts: tuple[str, ...] = ()
+    metrics: bool = True  # serve `GET /metrics` (Prometheus); False: `--no-metrics`
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenario_paths", tuple(Path(p) for p in _sequence(self.scenario_paths)))

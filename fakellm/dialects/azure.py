@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import ErrorResponse, RouteSpec
+from fakellm.dialects.base import ErrorResponse, RouteSpec, SampleCall
 from fakellm.dialects.openai.encoding import NATIVE, SORTED
 from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key, model_path
 from fakellm.dialects.openai.policy import FINGERPRINT, Policy, Reasoning, shown_reasoning
@@ -113,6 +114,13 @@ class AzureDialect(OpenAIFamilyDialect):
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
     policy: ClassVar[Policy] = POLICY
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As `AzureOpenAI` sends it: the deployment in the path, `api-version`, an `api-key` header."""
+        body = {"messages": [{"role": "user", "content": text}], "stream": stream}
+        path = f"/openai/deployments/{quote(model, safe='')}/chat/completions?api-version={DEFAULT_API_VERSION}"
+        return SampleCall(path, {"api-key": key}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
         return "deployment" in ctx.path_params or "api-key" in ctx.headers

@@ -59,6 +59,16 @@ class OperationCall:
     knows_model: Callable[[str], bool] = any_model
 
 
+@dataclass(frozen=True, slots=True)
+class SampleCall:
+    """A request this provider's client would send to say one thing (the dashboard's "Try it"):
+    the path after the server root (with its query), headers, and the JSON body."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
 @dataclass(slots=True)
 class OperationResult:
     body: bytes
@@ -83,6 +93,12 @@ class Dialect(ABC):
     # `fakellm record`: another dialect whose `--upstream` serves this one too when it has none of its
     # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
     shares_upstream_with: ClassVar[str | None] = None
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """What this provider's client sends to say `text` to `model` with `key`; None when the
+        dialect offers no sample (the dashboard then only lists its routes)."""
+        return None
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""

@@ -1,4 +1,4 @@
-"""fakellm's own routes (not a provider's): the landing page and `/_fakellm/...`.
+"""fakellm's own routes (not a provider's): the landing page, `/metrics` and `/_fakellm/...`.
 
 These are ordinary Starlette routes; the provider routes bypass Starlette's
 request objects for speed (see `fakellm.server.app`).
@@ -12,12 +12,13 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fakellm.context import RequestContext
 from fakellm.dialects import Dialect
 from fakellm.journal import Journal
 from fakellm.journal.http import journal_routes
+from fakellm.observe import Metrics, page, wants_html
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.server.auth import Auth
 from fakellm.server.urls import banner
@@ -55,12 +56,31 @@ def key_guard(auth: Auth, dialects: Sequence[Dialect], library: ScenarioLibrary)
     return allowed
 
 
-def admin_app(library: ScenarioLibrary, journal: Journal, allowed: Callable[[Request], bool]) -> Starlette:
-    """The landing page, health, the scenario list, and the journal (behind `allowed`)."""
+def admin_app(
+    library: ScenarioLibrary,
+    journal: Journal,
+    allowed: Callable[[Request], bool],
+    extra: Sequence[BaseRoute] = (),
+    metrics: Metrics | None = None,
+) -> Starlette:
+    """The landing page (the dashboard in a browser, the banner otherwise), health, the scenario list,
+    the journal and the metrics (behind `allowed`), and `extra` routes (the dashboard's)."""
 
     async def landing(request: Request) -> Response:
+        if wants_html(request):
+            return page()
         root = str(request.base_url).rstrip("/")
         return PlainTextResponse(banner(root, library.names) + "\n")
+
+    async def scrape(request: Request) -> Response:
+        if metrics is None:
+            return await http_error(request, HTTPException(404))
+        if not allowed(request):
+            message = "The metrics need an API key the server accepts (Authorization: Bearer KEY)."
+            body = {"error": {"message": message, "type": "fakellm_error", "code": "invalid_api_key"}}
+            return JSONResponse(body, status_code=401)
+        text, media_type = metrics.exposition()
+        return Response(text, media_type=media_type)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -87,6 +107,8 @@ def admin_app(library: ScenarioLibrary, journal: Journal, allowed: Callable[[Req
             Route("/", landing),
             Route("/_fakellm/health", health),
             Route("/_fakellm/scenarios", scenarios),
+            Route("/metrics", scrape),
             *journal_routes(journal, allowed),
+            *extra,
         ],
     )

@@ -21,12 +21,14 @@ from fakellm.dialects.base import OperationCall
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
 from fakellm.journal import Journal, JournalEntry
+from fakellm.journal.events import JournalEvent
 from fakellm.scenarios import Scenario
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.scenarios.obey import obey
 from fakellm.server.auth import Auth
 from fakellm.server.body import ClientGone, decode_json, read_body
 from fakellm.server.exchange import Exchange
+from fakellm.server.live import chunk_publisher, frame_texts
 from fakellm.server.transport import DropConnection, send_body, send_plan
 from fakellm.tokens import truncate_reply
 
@@ -226,11 +228,22 @@ class Pipeline:
         entry.status = 200
         entry.fault = delivery.fault
         progress = ex.progress
+        if delivery.offsets is not None:
+            progress.sent_at = []
+        events = self.journal.events
+        if events.watched:
+            events.publish(JournalEvent("answer", entry, {"replies": ex.replies}))
+            if events.watching_chunks:
+                texts = frame_texts(framed, ex.replies)
+                progress.on_sent = chunk_publisher(self.journal, entry, texts, ctx.started)
         try:
             await send_plan(ex.send, ex.receive, framed, delivery, headers, ctx.started, progress)
         finally:  # also when a deliberate drop ends the response half way
             entry.chunks = progress.chunks_sent
             entry.ttft_ms = _ms(ctx.started, progress.first_frame_at)
+            if progress.sent_at:
+                entry.schedule_s = delivery.offsets or []
+                entry.sent_s = [t - ctx.started for t in progress.sent_at]
             if progress.disconnected_at is not None:
                 entry.ended = "disconnected"
                 entry.disconnected_at_ms = _ms(ctx.started, progress.disconnected_at)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import Message, Receive, Send
@@ -55,6 +56,11 @@ class Progress:
     chunks_sent: int = 0
     first_frame_at: float | None = None  # monotonic
     disconnected_at: float | None = None  # monotonic
+    # Set by the caller to watch frames go out: `sent_at` gets each frame's send time (monotonic) when
+    # frames go out one by one, `on_sent(chunks_sent)` is called after every write (after the single
+    # write, too). Left None, sending costs nothing more.
+    sent_at: list[float] | None = None
+    on_sent: Callable[[int], None] | None = None
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
@@ -104,6 +110,13 @@ class _DisconnectWatcher:
         self.task.cancel()
 
 
+def _sent(progress: Progress) -> None:
+    if progress.sent_at is not None:
+        progress.sent_at.append(time.monotonic())
+    if progress.on_sent is not None:
+        progress.on_sent(progress.chunks_sent)
+
+
 async def send_plan(
     send: Send,
     receive: Receive,
@@ -126,6 +139,8 @@ async def send_plan(
         body = frames[0].data if plan.whole else b"".join([f.data for f in frames]) + plan.tail
         await send({"type": "http.response.body", "body": body, "more_body": False})
         progress.chunks_sent = len(frames)
+        if progress.on_sent is not None:
+            progress.on_sent(len(frames))
         return
 
     watcher = _DisconnectWatcher(receive)
@@ -144,9 +159,11 @@ async def send_plan(
                 watcher.cancel()  # after the last send the server reports `http.disconnect` by itself
                 await send({"type": "http.response.body", "body": frame.data, "more_body": False})
                 progress.chunks_sent = 1
+                _sent(progress)
                 return
             await send({"type": "http.response.body", "body": frame.data, "more_body": True})
             progress.chunks_sent += 1
+            _sent(progress)
         if not frames:
             await send(start)
         if delivery.end == "stall":

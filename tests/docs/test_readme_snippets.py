@@ -44,6 +44,9 @@ EXPECTED = {
         "response.created response.completed reasoning",
     ],
     "Recorder(Upstreams(": ["Good morning!"],
+    "text_string_to_metric_families(": [
+        "{'dialect': 'openai', 'ended': 'completed', 'scenario': 'echo', 'status': '200'} 1.0"
+    ],
 }
 
 

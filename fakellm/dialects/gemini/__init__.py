@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
 from fakellm.dialects.gemini.readback import parse_error_body, parse_events, parse_generate
 from fakellm.dialects.gemini.request import GeminiOptions, field, parse_generate_body, require_dict
@@ -152,6 +153,13 @@ class GeminiDialect(Dialect):
     json_media_type: ClassVar[str] = JSON_MEDIA_TYPE
 
     # --- request -------------------------------------------------------------------------------
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As google-genai sends it: the model in the path, `?alt=sse` to stream, `x-goog-api-key`."""
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        body = {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+        return SampleCall(f"/v1beta/models/{quote(model, safe='')}:{method}", {"x-goog-api-key": key}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
         shared = ctx.route_path == "/v1/models" or (ctx.operation == "model" and ctx.route_path.startswith("/v1/"))

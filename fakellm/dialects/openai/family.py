@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec, SampleCall
 from fakellm.dialects.openai.chunks import completion
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
@@ -58,6 +58,15 @@ def bearer_key(ctx: RequestContext) -> str | None:
 
 class OpenAIFamilyDialect(Dialect):
     policy: ClassVar[Policy]
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """A chat completion on this dialect's first plain chat route, with a Bearer key."""
+        path = next((r.pattern for r in cls.routes if r.operation == "chat" and not r.regex), None)
+        if path is None:
+            return None
+        body = {"model": model, "messages": [{"role": "user", "content": text}], "stream": stream}
+        return SampleCall(path, {"authorization": f"Bearer {key}"}, body)
 
     def api_key(self, ctx: RequestContext) -> str | None:
         return bearer_key(ctx)
