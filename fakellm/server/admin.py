@@ -6,6 +6,7 @@ request objects for speed (see `fakellm.server.app`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 
 from starlette.applications import Starlette
@@ -63,7 +64,8 @@ def admin_app(library: ScenarioLibrary, journal: Journal, allowed: Callable[[Req
         return PlainTextResponse(banner(root, library.names) + "\n")
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        # The pid tells the workers of `fakellm serve --workers N` (and replicas) apart.
+        return JSONResponse({"status": "ok", "pid": os.getpid()})
 
     async def scenarios(request: Request) -> Response:
         return JSONResponse({"default": library.default, "scenarios": library.names})
