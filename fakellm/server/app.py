@@ -31,6 +31,7 @@ from fakellm.server.hosts import HostPolicy
 from fakellm.server.pipeline import Pipeline
 from fakellm.server.router import RouteMiss, Router
 from fakellm.server.transport import send_body, silence_deliberate_drops
+from fakellm.state import open_store
 
 ADMIN_PREFIX = "/_fakellm"
 logger = logging.getLogger("fakellm")
@@ -86,22 +87,31 @@ class FakeLLMApp:
         self.library = library or build_library(self.config)
         config = self.config
         self.journal = Journal(config.journal_size, config.journal_max_bytes, config.journal_entry_max_bytes)
+        # None: per-run state stays in this process (`--state memory`).
+        self.state = open_store(
+            config.state, journal_size=config.journal_size, journal_max_bytes=config.journal_max_bytes
+        )
         self.pipeline = Pipeline(
             self.library,
             faults=FaultStage(
-                default_faults(self.config), seed=self.config.seed, rate_limit_max_clients=config.rate_limit_max_clients
+                default_faults(self.config),
+                seed=self.config.seed,
+                rate_limit_max_clients=config.rate_limit_max_clients,
+                state=self.state,
             ),
             auth=Auth(self.config.api_keys),
             journal=self.journal,
             max_body=self.config.max_body,
             server_errors_kept=self.config.server_errors_kept,
             body_timeout=self.config.body_timeout,
+            state=self.state,
         )
         self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
         dialects = all_dialects()
         self.router = Router(dialects, self.ids)
         self.hosts = HostPolicy(self.config.allowed_hosts, self.config.host)
-        self.admin = admin_app(self.library, self.journal, key_guard(self.pipeline.auth, dialects, self.library))
+        guard = key_guard(self.pipeline.auth, dialects, self.library)
+        self.admin = admin_app(self.library, self.journal, guard, self.state, self.reset_all)
 
     # --- control: what a test harness may change while the server runs ---------------------------
 
@@ -175,6 +185,12 @@ class FakeLLMApp:
         self.library.reset()
         self.pipeline.faults.reset()
         self.journal.clear()
+
+    async def reset_all(self) -> None:
+        """`reset`, and the shared store's state too (every replica's): `POST /_fakellm/reset`."""
+        self.reset()
+        if self.state is not None:
+            await self.state.reset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] == "/" or scope["path"].startswith(ADMIN_PREFIX):
