@@ -14,7 +14,7 @@ import yaml
 
 from fakellm.cli import build_parser, config_from_args
 
-DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 KUBE = DEPLOY / "kubernetes"
 HEALTH = "/_fakellm/health"
 
