@@ -22,6 +22,7 @@ from fakellm.config import (
     DEFAULT_RATE_LIMIT_MAX_CLIENTS,
     DEFAULT_SCENARIO,
     LOG_LEVELS,
+    MEMORY_STATE,
     ConfigError,
     ServerConfig,
     env_host,
@@ -84,6 +85,16 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
     serve.add_argument("--no-metrics", action="store_true", help="do not serve GET /metrics (Prometheus)")
+    serve.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="processes answering on the one port (1)"
+    )
+    serve.add_argument(
+        "--state",
+        default=None,
+        metavar="memory|redis://HOST:PORT/DB",
+        help=f"where rate-limit budgets, error counters, sequences and the journal live: {MEMORY_STATE} "
+        "(this process, the default) or a Redis that every worker and replica shares",
+    )
     _exposure_flags(serve)
 
 
@@ -166,6 +177,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "max_connections": args.max_connections,
         "rate_limit_max_clients": args.rate_limit_max_clients,
         "metrics": False if args.no_metrics else None,
+        "workers": args.workers,
+        "state": args.state,
     }
     try:
         return ServerConfig(**{name: value for name, value in given.items() if value is not None})

@@ -34,6 +34,9 @@ DEFAULT_MAX_CONNECTIONS = 1000  # open connections (and requests in flight); mor
 DEFAULT_RATE_LIMIT_MAX_CLIENTS = 100_000  # rate-limit budgets (scenario, client key) kept; the LRU goes first
 DEFAULT_RESPONSES_KEPT = 1000  # stored Responses API responses kept (per dialect); the oldest go first
 DEFAULT_RESPONSES_MAX_BYTES = 64 * 1024 * 1024  # their estimated size in all; the oldest go first
+MAX_WORKERS = 256  # processes `--workers` may start
+MEMORY_STATE = "memory"  # `--state`: per-run state held in the process; or a `redis://HOST:PORT/DB` URL
+STATE_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def builtin_scenarios_dir() -> Path:
@@ -92,6 +95,14 @@ class ServerConfig:
     # names when bound to loopback, any name otherwise (see `fakellm.server.hosts`).
     allowed_hosts: tuple[str, ...] = ()
     metrics: bool = True  # serve `GET /metrics` (Prometheus); False: `--no-metrics`
+    workers: int = 1  # processes answering on the one port (`fakellm serve --workers`)
+    # Where per-run state lives (rate-limit budgets, error counters, sequences, the journal): `memory`
+    # (this process) or a Redis URL, which every worker and replica pointed at it shares.
+    state: str = MEMORY_STATE
+
+    @property
+    def shared_state(self) -> bool:
+        return self.state != MEMORY_STATE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenario_paths", tuple(Path(p) for p in _sequence(self.scenario_paths)))
@@ -155,6 +166,12 @@ def _check_exposure(config: ServerConfig) -> None:
         value = getattr(config, name)
         if not _is_int(value) or value < 1:
             raise ConfigError(name, f"must be 1 or more, got {value!r}")
+    if not _is_int(config.workers) or not 1 <= config.workers <= MAX_WORKERS:
+        raise ConfigError("workers", f"must be from 1 to {MAX_WORKERS}, got {config.workers!r}")
+    if not isinstance(config.state, str) or not (
+        config.state == MEMORY_STATE or config.state.startswith(STATE_SCHEMES)
+    ):
+        raise ConfigError("state", f"must be {MEMORY_STATE} or a redis://HOST:PORT/DB URL, got {config.state!r}")
     for host in config.allowed_hosts:
         if host != "*" and (
             not isinstance(host, str) or not host or any(c in host for c in "/ ,") or "*" in host.removeprefix("*.")

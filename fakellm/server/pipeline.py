@@ -12,6 +12,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
 
@@ -31,6 +32,9 @@ from fakellm.server.exchange import Exchange
 from fakellm.server.live import chunk_publisher, frame_texts
 from fakellm.server.transport import DropConnection, send_body, send_plan
 from fakellm.tokens import truncate_reply
+
+if TYPE_CHECKING:
+    from fakellm.state import StateStore
 
 logger = logging.getLogger("fakellm")
 
@@ -118,8 +122,11 @@ class Pipeline:
         max_body: int = DEFAULT_MAX_BODY,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT,
+        state: StateStore | None = None,
     ) -> None:
         self.library = library
+        # A shared store (`--state redis://...`): sequences advance there, and settled entries go to its journal.
+        self.state = state
         self.faults = faults or FaultStage()
         self.auth = auth or Auth()
         self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
@@ -136,14 +143,17 @@ class Pipeline:
     async def handle(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
         ex = Exchange(ctx, self.journal.open(ctx), receive, send)
         entry = ex.entry
+        shared_id: int | None = None
         try:
+            if self.state is not None:  # the fleet's journal numbers requests as they come (a dead store refuses here)
+                shared_id = await self.state.reserve()
             refusal = self.auth.refusal(ctx)
             if ctx.operation != "chat":
                 await self._operate(ex, refusal)
                 return
             scenario = await self._choose(ex, refusal)
             self._authorize(ctx, scenario, refusal)
-            self._answer(ex, scenario)
+            await self._answer(ex, scenario)
             await self._deliver(ex)
         except ClientGone as gone:  # hung up mid-upload: nothing to send, and nothing was sent
             entry.ended, entry.error = "disconnected", gone.message
@@ -162,6 +172,19 @@ class Pipeline:
         finally:
             entry.total_ms = _ms(ctx.started, time.monotonic())
             self.journal.settle(entry)
+            if shared_id is not None:
+                await self._publish(entry, shared_id)
+
+    async def _publish(self, entry: JournalEntry, shared_id: int | None) -> None:
+        """Add the settled entry to the shared journal. The response has gone out: a store that went
+        down meanwhile costs this entry its place there, and is logged, but fails nothing."""
+        assert self.state is not None
+        try:
+            if shared_id is None:
+                shared_id = await self.state.reserve()
+            await self.state.publish(shared_id, entry.to_dict())
+        except ApiError as exc:
+            logger.warning("fakellm: journal entry #%s not shared: %s", entry.id, exc.message)
 
     async def _choose(self, ex: Exchange, refusal: ApiError | None) -> Scenario:
         """Read and parse the body, and pick the scenario that answers it."""
@@ -191,11 +214,12 @@ class Pipeline:
         elif refusal is not None:
             raise refusal
 
-    def _answer(self, ex: Exchange, scenario: Scenario) -> None:
+    async def _answer(self, ex: Exchange, scenario: Scenario) -> None:
         """The scenario's replies, then the fault plan (which may refuse the request with `ApiError`)."""
         ctx, entry, request = ex.ctx, ex.entry, ex.request
         assert request is not None
-        outcome = scenario.respond(request, ctx)
+        shared = getattr(scenario, "respond_shared", None) if self.state is not None else None
+        outcome = await shared(request, ctx, self.state) if shared is not None else scenario.respond(request, ctx)
         entry.rule = outcome.rule
         # Every scenario's replies are made to obey the request (tool choice, output format, stop…).
         seed = getattr(scenario, "seed", None)
@@ -206,7 +230,7 @@ class Pipeline:
         entry.record_replies(replies)
         ex.model = outcome.model or request.model
         ex.headers = ctx.dialect.response_headers(ctx)
-        ex.faults = self.faults.plan(ctx, request, replies, ex.model, outcome.faults, ex.scenario)
+        ex.faults = await self.faults.plan(ctx, request, replies, ex.model, outcome.faults, ex.scenario)
         ex.headers.update(ex.faults.headers)
 
     async def _deliver(self, ex: Exchange) -> None:
@@ -288,6 +312,8 @@ class Pipeline:
         finally:
             entry.total_ms = _ms(ctx.started, time.monotonic())
             self.journal.settle(entry)
+            if self.state is not None:
+                await self._publish(entry, None)
 
 
 async def _error(ctx: RequestContext, error: ApiError, entry: JournalEntry, send: Send) -> None:
