@@ -29,20 +29,6 @@ from fakellm.model import ChatRequest, Reply
 V1_PATH = "/openai/v1/chat/completions"
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")  # a header value is printable ASCII
 DEFAULT_API_VERSION = "2024-10-21"
-# What a deployment of each model family reports as `model`; other names are reported as given.
-VERSIONED_MODELS = {
-    "gpt-4o": "gpt-4o-2024-11-20",
-    "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
-    "gpt-4.1": "gpt-4.1-2025-04-14",
-    "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
-    "gpt-4.1-nano": "gpt-4.1-nano-2025-04-14",
-    "gpt-35-turbo": "gpt-35-turbo-0125",
-    "gpt-4": "gpt-4-0613",
-    "o3-mini": "o3-mini-2025-01-31",
-    "gpt-5": "gpt-5-2025-08-07",
-    "gpt-5-mini": "gpt-5-mini-2025-08-07",
-    "gpt-5-nano": "gpt-5-nano-2025-08-07",
-}
 _SAFE = {"filtered": False, "severity": "safe"}
 PROMPT_FILTER = {
     "hate": _SAFE,
@@ -75,10 +61,6 @@ _STOCK_MESSAGES = {
     503: "The service is temporarily unable to process your request. Please try again later.",
     504: "The operation was timeout.",
 }
-
-
-def versioned_model(name: str) -> str:
-    return VERSIONED_MODELS.get(name, name)
 
 
 def _body_tail(ids: IdSource) -> dict[str, Any]:
@@ -126,6 +108,7 @@ class AzureDialect(OpenAIFamilyDialect):
         request = parse_chat_body(body, self.name, model_required=deployment is None)
         if deployment is not None:
             request.model = deployment
+        self.refuse_fields(body, request.model)
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
@@ -145,9 +128,6 @@ class AzureDialect(OpenAIFamilyDialect):
 
     def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
         return shown_reasoning(reply)
-
-    def model_name(self, model: str) -> str:
-        return versioned_model(model)
 
     # --- errors --------------------------------------------------------------------------------
 

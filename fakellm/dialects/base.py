@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
+from fakellm.dialects.catalogue import catalogue
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus, format_reset
 from fakellm.frames import Frame, StreamPlan, StreamScript
 from fakellm.model import ChatRequest, Reply
+
+# A model named `fakellm/<scenario>` picks that scenario: always served.
+MODEL_PREFIX = "fakellm/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +125,24 @@ class Dialect(ABC):
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
         """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it."""
         if operation == "models":
-            return OperationResult(self.render_models(call.model_ids, call.ctx))
+            return OperationResult(self.render_models(self.model_ids(call.model_ids), call.ctx))
         raise ApiError(404, f"Unknown operation {operation!r}.")
+
+    def model_ids(self, declared: Collection[str]) -> list[str]:
+        """The models this dialect lists: the scenarios' (`declared`), then the catalogue's."""
+        listed = list(declared)
+        seen = set(listed)
+        return listed + [m for m in catalogue().model_ids(self.name) if m not in seen]
+
+    def knows_model(self, model: str, declared: Collection[str]) -> bool:
+        """Whether `model` is served: a catalogue model, a scenario's, or `fakellm/<scenario>`."""
+        name = model.removeprefix("models/")
+        return catalogue().knows(self.name, name) or name in declared or name.startswith(MODEL_PREFIX)
+
+    def check_model(self, model: str, declared: Collection[str]) -> None:
+        """Strict models: a name the provider does not serve is its 404 (each dialect words it)."""
+        if not self.knows_model(model, declared):
+            raise ApiError(404, code="model_not_found", details={"model": model})
 
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:

@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
-from fakellm.dialects.openai.errors import error_code, try_again_in
+from fakellm.dialects.catalogue import Family
+from fakellm.dialects.openai.errors import error_code, model_not_found, try_again_in
 from fakellm.dialects.openai.errors import error_type as openai_error_type
 from fakellm.dialects.openai.family import OpenAIFamilyDialect
 from fakellm.dialects.openai.policy import DROPPED, Policy, Reasoning
@@ -79,10 +80,14 @@ REASONING = {
     "raw": Reasoning(inline=("<think>\n", "\n</think>\n\n")),
     "hidden": DROPPED,
 }
+# gpt-oss streams its parsed reasoning on the analysis channel.
+ANALYSIS = Reasoning(field="reasoning", beside={"channel": "analysis"})
+RAW_WITH_TOOLS = "reasoning_format=raw is not supported with tools or JSON mode; use parsed or hidden instead."
 CONSUMED = frozenset({"reasoning_format", "include_reasoning", "reasoning_effort"})
 
 
-def groq_options(body: dict[str, Any]) -> GroqOptions:
+def groq_options(body: dict[str, Any], family: Family | None = None) -> GroqOptions:
+    """The reasoning options of `body`; the model's `family` sets the default and what it refuses."""
     fmt = body.get("reasoning_format")
     if fmt is not None and fmt not in REASONING_FORMATS:
         raise invalid_value("reasoning_format", fmt, REASONING_FORMATS)
@@ -98,9 +103,20 @@ def groq_options(body: dict[str, Any]) -> GroqOptions:
     effort = body.get("reasoning_effort")
     if effort is not None and effort not in REASONING_EFFORTS:
         raise invalid_value("reasoning_effort", effort, REASONING_EFFORTS)
+    if family is not None and family.reasoning_default is not None:
+        structured = bool(body.get("tools")) or _json_mode(body)
+        if fmt == "raw" and structured and not family.raw_with_tools:
+            raise bad_request(RAW_WITH_TOOLS, param="reasoning_format")
+        if fmt is None:  # with tools or JSON mode the default is parsed
+            fmt = "parsed" if structured else family.reasoning_default
     if fmt is None and effort is None:
         return DEFAULT_OPTIONS
     return GroqOptions(fmt or DEFAULT_REASONING_FORMAT, effort)
+
+
+def _json_mode(body: dict[str, Any]) -> bool:
+    response_format = body.get("response_format")
+    return isinstance(response_format, dict) and response_format.get("type") in ("json_object", "json_schema")
 
 
 def _seed(ids: IdSource) -> int:
@@ -159,14 +175,20 @@ class GroqDialect(OpenAIFamilyDialect):
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         request = parse_chat_body(body, self.name, consumed=CONSUMED)
-        request.options = groq_options(require_object(body))
+        family = self.family(request.model)
+        request.options = groq_options(require_object(body), family)
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
         return {"x-request-id": ctx.ids.lower("req_"), "x-groq-region": "us-west-1"}
 
     def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
-        return REASONING[request.options_as(GroqOptions).reasoning_format]
+        shown = REASONING[request.options_as(GroqOptions).reasoning_format]
+        if stream and shown.field is not None:
+            family = self.family(request.model)
+            if family is not None and family.reasoning_channel:
+                return ANALYSIS
+        return shown
 
     # --- errors --------------------------------------------------------------------------------
 
@@ -190,6 +212,8 @@ def error_message(error: ApiError) -> str:
         return error.message
     if error.code in ("invalid_api_key", "missing_api_key"):
         return "Invalid API Key"
+    if error.code == "model_not_found":
+        return model_not_found(error)
     if error.kind is ErrorKind.RATE_LIMIT:
         return rate_limit_message(error)
     return _STOCK_MESSAGES.get(error.status, f"Request failed with status {error.status}.")

@@ -96,6 +96,7 @@ class FakeLLMApp:
             max_body=self.config.max_body,
             server_errors_kept=self.config.server_errors_kept,
             body_timeout=self.config.body_timeout,
+            strict_models=self.config.strict_models,
         )
         self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
         dialects = all_dialects()

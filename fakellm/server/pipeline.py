@@ -115,6 +115,7 @@ class Pipeline:
         max_body: int = DEFAULT_MAX_BODY,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT,
+        strict_models: bool = False,
     ) -> None:
         self.library = library
         self.faults = faults or FaultStage()
@@ -122,6 +123,7 @@ class Pipeline:
         self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
         self.body_timeout = body_timeout
+        self.strict_models = strict_models  # or a scenario's `strict_models`: unknown models get a 404
         # Unexpected exceptions, for the test harness to surface: the last few kept, all counted.
         self.errors = ServerErrors(server_errors_kept, logger=logger)
 
@@ -140,6 +142,9 @@ class Pipeline:
                 return
             scenario = await self._choose(ex, refusal)
             self._authorize(ctx, scenario, refusal)
+            if self.strict_models or getattr(scenario, "strict_models", False):
+                assert ex.request is not None
+                ctx.dialect.check_model(ex.request.model, self.library.model_ids())
             self._answer(ex, scenario)
             await self._deliver(ex)
         except ClientGone as gone:  # hung up mid-upload: nothing to send, and nothing was sent

@@ -84,6 +84,7 @@ class FakeLLM:
     loaded beside the built-in library (`builtin=False` leaves it out). `api_key`: the key(s) clients must
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
     `header_timeout` / `body_timeout`: seconds a client may take to send a request's headers / body.
+    `strict_models`: a model name the provider does not serve gets the provider's 404 (`--strict-models`).
     """
 
     def __init__(
@@ -101,6 +102,7 @@ class FakeLLM:
         settle_timeout: float = DEFAULT_SETTLE_TIMEOUT,
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        strict_models: bool = False,
     ) -> None:
         self._initial_scenarios, paths = split_sources(scenarios, seed)
         self.config = ServerConfig(
@@ -114,6 +116,7 @@ class FakeLLM:
             journal_size=journal_size,
             header_timeout=header_timeout,
             body_timeout=body_timeout,
+            strict_models=strict_models,
         )
         self.strict = strict
         self.settle_timeout = settle_timeout

@@ -63,7 +63,7 @@ def test_stream_chunk_sequence_role_content_finish(server: ServerThread, path: s
     for chunk in parsed:
         assert list(chunk)[: len(CHUNK_KEYS)] == CHUNK_KEYS
         assert chunk["object"] == "chat.completion.chunk"
-        assert chunk["model"] == "gpt-4o-mini"
+        assert chunk["model"] == "gpt-4o-mini-2024-07-18"  # the dated snapshot, as OpenAI reports it
         assert "usage" not in chunk
         assert chunk["choices"][0]["logprobs"] is None
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from fakellm.dialects.azure import POLICY as AZURE
-from fakellm.dialects.azure import AzureDialect, versioned_model
+from fakellm.dialects.azure import AzureDialect
+from fakellm.dialects.catalogue import catalogue
 from fakellm.dialects.gemini.openai_compat import POLICY as GEMINI_OPENAI
 from fakellm.dialects.gemini.openai_compat import GeminiOpenAIDialect
 from fakellm.dialects.gemini.request import WITH_THOUGHTS
@@ -228,7 +229,7 @@ def test_azure_filters_only_the_text_it_streams_and_opens_with_the_prompt_filter
     frames = [f.data for f in dialect.render_stream(request, replies, "gpt-4o", context_for(dialect)).frames]
     assert frames[0] == AZURE.opening
     chunks = sse_chunks(frames[1:])
-    assert all(c["model"] == versioned_model("gpt-4o") and "obfuscation" not in c for c in chunks)
+    assert all(c["model"] == catalogue().reported("azure", "gpt-4o") and "obfuscation" not in c for c in chunks)
     for chunk in chunks[:-1]:
         (choice,) = chunk["choices"]
         assert chunk["usage"] is None

@@ -217,6 +217,9 @@ class GeminiDialect(Dialect):
     # --- errors --------------------------------------------------------------------------------
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
+        if error.code == "model_not_found":
+            error.details.setdefault("api_version", ctx.path_params.get("version", "v1beta"))
+            error.details.setdefault("method", ctx.path_params.get("method", "generateContent"))
         text = pretty({"error": error_object(error)})
         array_stream = ctx.path_params.get("method") == "streamGenerateContent" and not sse(ctx)
         # A streamed-array request gets its error inside a one-element array, as Google sends it.

@@ -37,6 +37,7 @@ class OpenAIDialect(OpenAIFamilyDialect):
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         request = parse_chat_body(body, self.name)
+        self.refuse_fields(body, request.model)
         request.options = openai_options(body)
         return request
 
@@ -53,4 +54,4 @@ class OpenAIDialect(OpenAIFamilyDialect):
         return OpenAIChunkWriter(ctx.ids, model, null_usage=request.include_usage, obfuscation=obfuscation, usage=usage)
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        return reply_body(replies, reply_usage(request, replies), model, ctx.ids)
+        return reply_body(replies, reply_usage(request, replies), self.model_name(model), ctx.ids)

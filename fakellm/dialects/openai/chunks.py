@@ -105,7 +105,7 @@ def delta(policy: Policy, form: ChunkForm, v: Mapping[str, Any]) -> dict[str, An
     elif kind == "reasoning":
         style = form.reasoning
         if style.field is not None:
-            body = {style.field: v["text"]}
+            body = {style.field: v["text"], **(style.beside or {})}
         else:
             body = {"content": v["text"], "extra_content": style.mark}
     elif kind == "tool_open":

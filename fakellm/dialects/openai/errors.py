@@ -49,9 +49,15 @@ def rate_limit_message(error: ApiError) -> str:
     )
 
 
+def model_not_found(error: ApiError) -> str:
+    return f"The model `{error.details.get('model', '')}` does not exist or you do not have access to it."
+
+
 def error_message(error: ApiError) -> str:
     if error.message:
         return error.message
+    if error.code == "model_not_found":
+        return model_not_found(error)
     if error.code == "invalid_api_key":
         return INVALID_KEY.format(hint=error.details.get("key_hint", ""))
     if error.code == "missing_api_key":

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import Dialect, ErrorResponse
+from fakellm.dialects.catalogue import Family, catalogue
 from fakellm.dialects.openai.chunks import completion
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
@@ -49,8 +50,18 @@ class OpenAIFamilyDialect(Dialect):
         return HIDDEN
 
     def model_name(self, model: str) -> str:
-        """The model as the response names it."""
-        return model
+        """The model as the response names it: the catalogue's dated snapshot, or the name as given."""
+        return catalogue().reported(self.name, model)
+
+    def family(self, model: str | None) -> Family | None:
+        """The catalogue's family of `model` in this dialect; None for a name it does not know."""
+        return catalogue().family(self.name, model)
+
+    def refuse_fields(self, body: Any, model: str | None) -> None:
+        """The provider's 400 for a field the model's family does not take (gpt-5's `max_tokens`)."""
+        family = self.family(model)
+        if family is not None and isinstance(body, dict):
+            family.check(body)
 
     def chunk_writer(
         self, request: ChatRequest, model: str, ctx: RequestContext, usage: dict[str, Any] | None

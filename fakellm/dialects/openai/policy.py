@@ -95,6 +95,7 @@ class Reasoning:
     field: str | None = None  # `reasoning_content` (OpenAI, DeepSeek style), `reasoning` (Groq's parsed)
     inline: tuple[str, str] | None = None  # before and after, e.g. `<think>\n` and `\n</think>\n\n`
     mark: Mapping[str, Any] | None = None  # streamed as content with this `extra_content` (Gemini's thoughts)
+    beside: Mapping[str, Any] | None = None  # fields a streamed `field` delta carries too (Groq's `channel`)
     dropped: bool = False
 
     def text(self, reply: Reply) -> str:
