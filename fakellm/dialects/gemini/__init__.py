@@ -14,8 +14,10 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
+from fakellm.dialects.catalogue import Family, catalogue
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
 from fakellm.dialects.gemini.request import GeminiOptions, parse_generate_body
+from fakellm.dialects.gemini.signatures import check_native, signature, text_signature
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
@@ -39,12 +41,20 @@ def sse_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ": "), ensure_ascii=False)
 
 
-def function_call_part(call: ToolCall) -> dict[str, Any]:
+def function_call_part(call: ToolCall, family: Family | None = None, first: bool = True) -> dict[str, Any]:
+    """A `functionCall` part: with an `id` unless the model's family sends none (2.x, 3), and with a
+    thought signature beside the turn's first call where the family signs (2.5, 3)."""
     try:
         args = json.loads(call.arguments) if call.arguments else {}
     except json.JSONDecodeError:
         args = {}
-    return {"functionCall": {"name": call.name, "args": args if isinstance(args, dict) else {}, "id": call.id}}
+    function: dict[str, Any] = {"name": call.name, "args": args if isinstance(args, dict) else {}}
+    if family is None or family.function_call_ids:
+        function["id"] = call.id
+    part: dict[str, Any] = {"functionCall": function}
+    if first and family is not None and family.thought_signatures != "none":
+        part["thoughtSignature"] = signature(call)
+    return part
 
 
 def usage_metadata(prompt: int, candidates: int, thoughts: int) -> dict[str, Any]:
@@ -97,7 +107,11 @@ class GeminiDialect(Dialect):
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         stream = ctx.path_params.get("method") == "streamGenerateContent"
-        return parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
+        request = parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
+        family = catalogue().family(self.name, request.model)
+        if family is not None and family.thought_signatures == "required":
+            check_native(body["contents"])
+        return request
 
     key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key",)
     key_query_params: ClassVar[tuple[str, ...]] = ("key",)
@@ -121,13 +135,13 @@ class GeminiDialect(Dialect):
 
     # --- bodies --------------------------------------------------------------------------------
 
-    def candidate(self, reply: Reply, index: int, include_thoughts: bool) -> dict[str, Any]:
+    def candidate(self, reply: Reply, index: int, include_thoughts: bool, family: Family | None) -> dict[str, Any]:
         parts: list[dict[str, Any]] = []
         if reply.reasoning and include_thoughts:
             parts.append({"text": reply.reasoning, "thought": True})
         if reply.text:
             parts.append({"text": reply.text})
-        parts += [function_call_part(c) for c in reply.tool_calls]
+        parts += [function_call_part(c, family, i == 0) for i, c in enumerate(reply.tool_calls)]
         return {
             "content": {"parts": parts or [{"text": ""}], "role": "model"},
             "finishReason": FINISH_REASONS[reply.resolved_finish_reason],
@@ -136,8 +150,9 @@ class GeminiDialect(Dialect):
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         thoughts = request.options_as(GeminiOptions).include_thoughts
+        family = catalogue().family(self.name, request.model)
         body = {
-            "candidates": [self.candidate(r, i, thoughts) for i, r in enumerate(replies)],
+            "candidates": [self.candidate(r, i, thoughts, family) for i, r in enumerate(replies)],
             "usageMetadata": final_usage(reply_usage(request, replies)),
             "modelVersion": model,
             "responseId": ctx.ids.new("", 23),
@@ -146,6 +161,7 @@ class GeminiDialect(Dialect):
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         thoughts = request.options_as(GeminiOptions).include_thoughts
+        family = catalogue().family(self.name, request.model)
         response_id = ctx.ids.new("", 23)
         prompt = prompt_tokens(request)
         shown: list[dict[str, Any]] = []
@@ -163,7 +179,7 @@ class GeminiDialect(Dialect):
             else:
                 call = replies[piece.choice].tool_calls[piece.tool_index]
                 candidates_so_far += len(split_arguments(call.arguments))
-                part = function_call_part(call)
+                part = function_call_part(call, family, piece.tool_index == 0)
             shown.append(
                 {
                     "candidates": [{"content": {"parts": [part], "role": "model"}, "index": piece.choice}],
@@ -172,19 +188,40 @@ class GeminiDialect(Dialect):
                     "responseId": response_id,
                 }
             )
+        usage = final_usage(reply_usage(request, replies))
+        if family is not None and family.finish_chunk == "last" and len(replies) == 1 and shown:
+            # Gemini 2.x: the last content chunk carries the finish and the final usage; no empty chunk.
+            done = shown[-1]
+            content = done["candidates"][0]["content"]
+            finish = FINISH_REASONS[replies[0].resolved_finish_reason]
+            done["candidates"] = [{"content": content, "finishReason": finish, "index": 0}]
+            done["usageMetadata"] = usage
+            return self._stream_plan(shown[:-1], done, ctx)
         last = {
             "candidates": [
                 {
-                    "content": {"parts": [{"text": ""}], "role": "model"},
+                    "content": {"parts": [self._finish_part(r, family)], "role": "model"},
                     "finishReason": FINISH_REASONS[r.resolved_finish_reason],
                     "index": i,
                 }
                 for i, r in enumerate(replies)
             ],
-            "usageMetadata": final_usage(reply_usage(request, replies)),
+            "usageMetadata": usage,
             "modelVersion": model,
             "responseId": response_id,
         }
+        return self._stream_plan(shown, last, ctx)
+
+    @staticmethod
+    def _finish_part(reply: Reply, family: Family | None) -> dict[str, Any]:
+        """The empty part of the finish chunk; Gemini 3 signs a text answer there."""
+        if family is not None and family.signature_on_finish and not reply.tool_calls:
+            return {"text": "", "thoughtSignature": text_signature(reply.text)}
+        return {"text": ""}
+
+    @staticmethod
+    def _stream_plan(shown: list[dict[str, Any]], last: dict[str, Any], ctx: RequestContext) -> StreamPlan:
+        """The chunks in the framing asked for (SSE, or a streamed JSON array), `last` ending them."""
         if sse(ctx):
             frames = [Frame(f"data: {sse_json(chunk)}\r\n\r\n".encode(), 1) for chunk in shown]
             frames.append(Frame(f"data: {sse_json(last)}\r\n\r\n".encode()))
