@@ -193,9 +193,11 @@ DIALECTS: dict[str, tuple[OpenAIFamilyDialect, list[DialectOptions]]] = {
 
 def reference_stream(dialect: OpenAIFamilyDialect, request: ChatRequest, replies: list[Reply]) -> list[bytes]:
     policy = dialect.policy
+    ids = IdSource(21)
+    replies = dialect.shown_replies(replies, context_for(dialect, ids=ids))
     writer = ChunkWriter(
         policy,
-        IdSource(21),
+        ids,
         dialect.model_name("gpt-4o"),
         null_usage=request.include_usage and policy.stream_usage == "own_chunk",
         obfuscation=policy.obfuscation,

@@ -63,25 +63,35 @@ class OpenAIFamilyDialect(Dialect):
         if family is not None and isinstance(body, dict):
             family.check(body)
 
+    def policy_for(self, request: ChatRequest) -> Policy:
+        """The policy that frames this request's answer (the dialect's, unless its model differs)."""
+        return self.policy
+
     def chunk_writer(
         self, request: ChatRequest, model: str, ctx: RequestContext, usage: dict[str, Any] | None
     ) -> ChunkWriter:
         """The writer of one stream's chunks (`usage`: what its last chunk carries, if anything)."""
-        policy = self.policy
+        policy = self.policy_for(request)
         null_usage = request.include_usage and policy.stream_usage == "own_chunk"
         return ChunkWriter(policy, ctx.ids, model, null_usage=null_usage, obfuscation=policy.obfuscation, usage=usage)
 
     # --- bodies --------------------------------------------------------------------------------
 
+    def shown_replies(self, replies: list[Reply], ctx: RequestContext) -> list[Reply]:
+        """The replies as this provider shows them (Gemini's OpenAI route renames tool-call ids)."""
+        return replies
+
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        policy = self.policy
+        replies = self.shown_replies(replies, ctx)
+        policy = self.policy_for(request)
         reasoning = [self.reasoning(request, r, stream=False) for r in replies]
         usage = reply_usage(request, replies)
         body = completion(policy, replies, reasoning, usage, self.model_name(model), ctx.ids)
         return policy.encoder.encode(body).encode()
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        policy = self.policy
+        replies = self.shown_replies(replies, ctx)
+        policy = self.policy_for(request)
         usage = None if policy.stream_usage == "own_chunk" else last_chunk_usage(policy, request, replies)
         writer = self.chunk_writer(request, self.model_name(model), ctx, usage)
         reasoning = [self.reasoning(request, r, stream=True) for r in replies]

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from fakellm.dialects.openai.encoding import NATIVE, Encoder, Template
 from fakellm.ids import IdSource
-from fakellm.model import Reply, Usage
+from fakellm.model import Reply, ToolCall, Usage
 
 StreamUsage = Literal["own_chunk", "last_chunk", "always_on_last_chunk"]
 FINGERPRINT = "fp_f4e1c0ffee"
@@ -64,6 +64,9 @@ class Policy:
     role_on_deltas: bool = False  # every delta repeats the role (Gemini)
     interleave: bool = True  # n > 1 choices round-robin, else one after the other
     whole_tool_calls: bool = False  # a tool call in one delta, else an opening and argument fragments
+    tool_call_index: bool = True  # streamed tool calls carry their `index` (Gemini's OpenAI route: none)
+    # The thought signature a tool call carries as `extra_content.google.thought_signature` (Gemini 3).
+    tool_signature: Callable[[ToolCall], str] | None = None
     finish_chunks: bool = True  # each choice ends with an empty delta and its finish reason, else its last delta has it
     streamed_tool_calls_finish: str = "tool_calls"  # the finish of a streamed choice that calls tools
     # Where a stream's usage goes: when asked, in a `choices: []` chunk of its own (with `usage: null` on

@@ -129,6 +129,8 @@ class ChunkWriter:
         self, index: int, tool_index: int, call: ToolCall, finish: str | None = None, edge: Edge = ""
     ) -> bytes:
         values = {"index": index, "tool_index": tool_index, "call_id": call.id, "name": call.name}
+        if self.policy.tool_signature is not None:
+            values["signature"] = self.policy.tool_signature(call)
         return self.write("tool_whole", {**values, "arguments": call.arguments}, edge, finish)
 
     def finish(self, index: int, reason: str, edge: Edge = "") -> bytes:
