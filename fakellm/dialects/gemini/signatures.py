@@ -57,8 +57,10 @@ def _current_turn(items: list[Any], starts_turn: Any) -> Iterator[tuple[int, Any
 
 def _native_user_text(content: dict[str, Any]) -> bool:
     parts = content.get("parts")
-    return (content.get("role") or "user") == "user" and isinstance(parts, list) and any(
-        isinstance(p, dict) and "text" in p for p in parts
+    return (
+        (content.get("role") or "user") == "user"
+        and isinstance(parts, list)
+        and any(isinstance(p, dict) and "text" in p for p in parts)
     )
 
 

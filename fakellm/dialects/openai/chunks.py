@@ -76,7 +76,7 @@ def completion(
 ) -> dict[str, Any]:
     """A whole non-streaming response: `reasoning[i]` is how reply i's reasoning shows."""
     return {
-        "id": ids.new(policy.id_prefix, policy.id_length),
+        "id": policy.id_prefix + ids.uuid() if policy.uuid_ids else ids.new(policy.id_prefix, policy.id_length),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,

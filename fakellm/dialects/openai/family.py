@@ -108,8 +108,8 @@ class OpenAIFamilyDialect(Dialect):
         return error_object(error)
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
-        body = NATIVE.encode({"error": self.error_object(error, ctx)}).encode()
+        body = self.policy.encoder.encode({"error": self.error_object(error, ctx)}).encode()
         return ErrorResponse(error.status, {"content-type": JSON_MEDIA_TYPE, **error.headers}, body)
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
-        return f"data: {NATIVE.encode({'error': self.error_object(error, ctx)})}\n\n".encode()
+        return f"data: {self.policy.encoder.encode({'error': self.error_object(error, ctx)})}\n\n".encode()

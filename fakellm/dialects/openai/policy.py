@@ -44,6 +44,7 @@ class Policy:
 
     encoder: Encoder = NATIVE  # OpenAI's own key order, or SORTED (Azure, Gemini)
     id_prefix: str = "chatcmpl-"
+    uuid_ids: bool = False  # the id after the prefix is a UUID (Groq), else `id_length` characters
     id_length: int = 29
     stream_id_length: int = 29
     fingerprint: str | None = FINGERPRINT  # `system_fingerprint` on chunks
