@@ -27,6 +27,15 @@ from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
+REGION = "East US 2"
+MODEL_SESSION = "d016-20250930181259"
+# Limits and what remains (Azure sends no reset durations).
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "100",
+    "x-ratelimit-limit-tokens": "100000",
+    "x-ratelimit-remaining-requests": "99",
+    "x-ratelimit-remaining-tokens": "99998",
+}
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")  # a header value is printable ASCII
 DEFAULT_API_VERSION = "2024-10-21"
 _SAFE = {"filtered": False, "severity": "safe"}
@@ -74,9 +83,9 @@ POLICY = Policy(
     encoder=SORTED,
     service_tier=None,
     content_filter=CONTENT_FILTER,
-    message_tail=(("refusal", None),),
+    message_tail=(("annotations", ()), ("refusal", None)),
     opening=PROMPT_FILTER_CHUNK,
-    obfuscation=False,
+    obfuscation=True,  # 2025-26 Azure pads every chunk, the usage chunk too
     body_tail=_body_tail,
 )
 
@@ -112,8 +121,15 @@ class AzureDialect(OpenAIFamilyDialect):
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        request_id = ctx.ids.uuid()
-        headers = {"apim-request-id": request_id, "x-request-id": request_id, "x-ms-region": "East US 2"}
+        # The gateway's id and the model service's are two different UUIDs.
+        headers = {
+            "apim-request-id": ctx.ids.uuid(),
+            "x-request-id": ctx.ids.uuid(),
+            "x-ms-region": REGION,
+            "x-ms-rai-invoked": "true",
+            "azureml-model-session": MODEL_SESSION,
+            **RATE_LIMIT_HEADERS,  # a configured rate limit's headers (the fault stage's) replace these
+        }
         deployment = ctx.path_params.get("deployment")
         if deployment:
             printable = deployment.isascii() and deployment.isprintable()
@@ -176,12 +192,13 @@ def error_message(error: ApiError) -> str:
 
 
 def rate_limit_message(error: ApiError) -> str:
+    """The 2025 wording: the model, region, pricing tier, operation and api-version, then the wait."""
     kind = "token" if error.details.get("limit_name") == "tokens" else "call"
     wait = max(1, round(error.retry_after or 1))
     version = error.details.get("api_version", DEFAULT_API_VERSION)
+    model = error.details.get("model", "gpt-4o")
     return (
-        f"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version {version} have "
-        f"exceeded {kind} rate limit of your current OpenAI S0 pricing tier. Please retry after {wait} "
-        f"second{'s' if wait != 1 else ''}. Please go here: https://aka.ms/oai/quotaincrease if you would "
-        "like to further increase the default rate limit."
+        f"Your requests to {model} for {model} in {REGION} have exceeded the {kind} rate limit for your current "
+        f"AIServices S0 pricing tier. This request was for ChatCompletions_Create under Azure OpenAI API version "
+        f"{version}. Please retry after {wait} second{'s' if wait != 1 else ''}."
     )

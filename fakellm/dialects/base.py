@@ -72,6 +72,8 @@ class Dialect(ABC):
     client_base_path: ClassVar[str] = ""
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
+    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
+    stream_cache_control: ClassVar[str | None] = "no-cache"
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""
@@ -105,6 +107,8 @@ class Dialect(ABC):
         """The stream as `script` has it: rendered, ended after `script.cut_after` content pieces, and
         closed by this dialect's error event when the script ends in an error."""
         plan = self.render_stream(request, replies, model, ctx)
+        if self.stream_cache_control is not None:
+            plan.headers.setdefault("cache-control", self.stream_cache_control)
         if script.cut_after is not None:
             error = script.error if script.ending == "error" else None
             plan.end_after(script.cut_after, None if error is None else self.render_stream_error(error, request, ctx))

@@ -223,8 +223,6 @@ class Pipeline:
         headers.update(framed.headers)
         headers.update(delivery.headers)
         headers.setdefault("content-type", framed.media_type)
-        if not framed.whole:
-            headers.setdefault("cache-control", "no-cache")
         entry.status = 200
         entry.fault = delivery.fault
         progress = ex.progress

@@ -93,6 +93,7 @@ class GeminiDialect(Dialect):
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/", "/v1alpha/")
     json_media_type: ClassVar[str] = JSON_MEDIA_TYPE
+    stream_cache_control: ClassVar[str | None] = None
 
     # --- request -------------------------------------------------------------------------------
 
