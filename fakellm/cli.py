@@ -49,6 +49,12 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="scenario files or directories to load besides the built-in library",
     )
     serve.add_argument("--no-builtin", action="store_true", help="do not load the built-in scenario library")
+    serve.add_argument(
+        "--strict-models",
+        action="store_true",
+        default=None,
+        help="answer a model name the provider does not serve with its 404, as the real API does",
+    )
     serve.add_argument("--default-scenario", default=DEFAULT_SCENARIO, help="scenario used when none is chosen")
     serve.add_argument(
         "--api-key",
@@ -160,6 +166,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "port": args.port if args.port is not None else env_port(),
         "scenario_paths": tuple(args.scenarios),
         "include_builtin": not args.no_builtin,
+        "strict_models": args.strict_models,
         "default_scenario": args.default_scenario,
         "api_keys": tuple(args.api_key),
         "seed": args.seed,

@@ -74,6 +74,9 @@ class ServerConfig:
     port: int = DEFAULT_PORT  # 0: any free port
     scenario_paths: tuple[Path, ...] = ()
     include_builtin: bool = True
+    # Unknown model names get the provider's 404 (`model_not_found`, Azure's `DeploymentNotFound`,
+    # Gemini's NOT_FOUND) instead of an answer; known: the model catalogue and the scenarios' models.
+    strict_models: bool = False
     default_scenario: str = DEFAULT_SCENARIO
     api_keys: tuple[str, ...] = ()  # empty: any key is accepted
     seed: int | None = None

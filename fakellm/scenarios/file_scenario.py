@@ -62,6 +62,7 @@ class FileScenario:
         self.description = spec.description
         self.seed = seed if seed is not None else spec.defaults.seed
         self.api_keys = spec.defaults.api_keys
+        self.strict_models = bool(spec.defaults.strict_models)
         own = fault_part(spec.defaults)
         self._faults = faults.merged(own) if faults is not None else own
         self._rule_faults = [self._faults.merged(fault_part(r)) for r in spec.rules]

@@ -328,6 +328,9 @@ class Defaults(FaultSpec):
     model: str | None = Field(None, description="the model name reported in replies; omitted: the requested one")
     seed: int | None = Field(None, description="seed for generated text and ids when neither --seed nor the header")
     api_keys: list[str] | None = Field(None, description="keys this scenario accepts, instead of --api-key")
+    strict_models: bool | None = Field(
+        None, description="answer model names the provider does not serve with its 404 (as --strict-models)"
+    )
 
 
 class ScenarioFile(_Model):

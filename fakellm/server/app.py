@@ -108,6 +108,7 @@ class FakeLLMApp:
             server_errors_kept=self.config.server_errors_kept,
             body_timeout=self.config.body_timeout,
             state=self.state,
+            strict_models=self.config.strict_models,
         )
         self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
         dialects = all_dialects()

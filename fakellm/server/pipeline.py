@@ -123,6 +123,7 @@ class Pipeline:
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT,
         state: StateStore | None = None,
+        strict_models: bool = False,
     ) -> None:
         self.library = library
         # A shared store (`--state redis://...`): sequences advance there, and settled entries go to its journal.
@@ -132,6 +133,7 @@ class Pipeline:
         self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
         self.body_timeout = body_timeout
+        self.strict_models = strict_models  # or a scenario's `strict_models`: unknown models get a 404
         # Unexpected exceptions, for the test harness to surface: the last few kept, all counted.
         self.errors = ServerErrors(server_errors_kept, logger=logger)
 
@@ -153,6 +155,9 @@ class Pipeline:
                 return
             scenario = await self._choose(ex, refusal)
             self._authorize(ctx, scenario, refusal)
+            if self.strict_models or getattr(scenario, "strict_models", False):
+                assert ex.request is not None
+                ctx.dialect.check_model(ex.request.model, self.library.model_ids())
             await self._answer(ex, scenario)
             await self._deliver(ex)
         except ClientGone as gone:  # hung up mid-upload: nothing to send, and nothing was sent
@@ -247,8 +252,6 @@ class Pipeline:
         headers.update(framed.headers)
         headers.update(delivery.headers)
         headers.setdefault("content-type", framed.media_type)
-        if not framed.whole:
-            headers.setdefault("cache-control", "no-cache")
         entry.status = 200
         entry.fault = delivery.fault
         progress = ex.progress
@@ -294,7 +297,10 @@ class Pipeline:
             raw = await read_body(ex.receive, length, self.max_body, ctx.started + self.body_timeout, self.body_timeout)
             ex.entry.body_bytes = len(raw)
             body = decode_json(raw) if raw else None  # an action (`…/cancel`) may come without a body
-        call = OperationCall(ctx, body, self.library.model_ids())
+        declared = self.library.model_ids()
+        call = OperationCall(ctx, body, declared)
+        if self.strict_models or getattr(scenario, "strict_models", False):
+            call = OperationCall(ctx, body, declared, lambda model: ctx.dialect.knows_model(model, declared))
         result = await ctx.dialect.operate(ctx.operation, call)
         headers = ctx.dialect.response_headers(ctx)
         headers["content-type"] = ctx.dialect.json_media_type

@@ -91,6 +91,7 @@ class FakeLLM:
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
     `header_timeout` / `body_timeout`: seconds a client may take to send a request's headers / body.
     `replay_speed`: how many times as fast recorded timings play (0: at once).
+    `strict_models`: a model name the provider does not serve gets the provider's 404 (`--strict-models`).
     """
 
     def __init__(
@@ -109,6 +110,7 @@ class FakeLLM:
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
         replay_speed: float = 1.0,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        strict_models: bool = False,
     ) -> None:
         self._initial_scenarios, paths = split_sources(scenarios, seed)
         self.config = ServerConfig(
@@ -123,6 +125,7 @@ class FakeLLM:
             header_timeout=header_timeout,
             replay_speed=replay_speed,
             body_timeout=body_timeout,
+            strict_models=strict_models,
         )
         self.strict = strict
         self.settle_timeout = settle_timeout
