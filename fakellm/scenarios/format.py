@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 else:
     DialectName = Literal[DIALECT_NAMES]  # validated, and listed in `fakellm schema`, as a choice of names
 Exhausted = Literal["repeat_last", "cycle", "error", "next_rule"]
+Unmatched = Literal["echo", "error"]
 
 
 class _Model(BaseModel):
@@ -327,6 +328,9 @@ class Defaults(FaultSpec):
     model: str | None = Field(None, description="the model name reported in replies; omitted: the requested one")
     seed: int | None = Field(None, description="seed for generated text and ids when neither --seed nor the header")
     api_keys: list[str] | None = Field(None, description="keys this scenario accepts, instead of --api-key")
+    strict_models: bool | None = Field(
+        None, description="answer model names the provider does not serve with its 404 (as --strict-models)"
+    )
 
 
 class ScenarioFile(_Model):
@@ -336,6 +340,11 @@ class ScenarioFile(_Model):
     name: str | None = Field(None, pattern=NAME_PATTERN, description="the scenario name; omitted: the file name")
     description: str = Field("", description="one line, shown in listings")
     defaults: Defaults = Field(default_factory=lambda: Defaults.model_validate({}))
+    unmatched: Unmatched = Field(
+        "echo",
+        description="a request no rule answers: echo it (default), or refuse it with an error naming the closest "
+        "rule (what `fakellm record` writes)",
+    )
     rules: list[Rule] = Field(default_factory=list, description="tried in order; the first match answers")
 
 

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from fakellm.context import RequestContext
+from fakellm.context import ARRIVED, RequestContext
 from fakellm.dialects.base import Dialect, RouteSpec
 from fakellm.ids import IdSource
 
@@ -129,7 +129,8 @@ class Router:
                         allowed.append(spec.method)
         if not candidates:
             return self._miss(method, raw_path, path, headers, query, scenario, allowed, owners, shared)
-        started = time.monotonic()  # the request arrived once, whichever dialect's context asks
+        # The request arrived once, whichever dialect's context asks: when the server read it, if it says.
+        started: float = scope.get(ARRIVED) or time.monotonic()
         for dialect, spec, params in candidates:
             ctx = RequestContext(
                 dialect,

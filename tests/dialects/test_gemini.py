@@ -68,8 +68,10 @@ def test_array_stream_parses_as_one_json_document(server: ServerThread) -> None:
     assert raw.endswith(b"}\n]")
     elements = json.loads(raw)
     assert isinstance(elements, list)
-    assert len(elements) == 4
+    assert len(elements) == 3  # Gemini 2.5: the last text chunk carries the finish, no empty chunk follows
     assert elements[-1]["usageMetadata"]["candidatesTokenCount"] == 3
+    assert elements[-1]["candidates"][0]["finishReason"] == "STOP"
+    assert elements[-1]["candidates"][0]["content"]["parts"] == [{"text": " sky"}]
 
 
 def test_non_streaming_body_is_pretty_printed_with_charset(server: ServerThread) -> None:

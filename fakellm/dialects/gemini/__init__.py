@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
+from fakellm.dialects.catalogue import Family, catalogue
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
+from fakellm.dialects.gemini.readback import parse_error_body, parse_events, parse_generate
 from fakellm.dialects.gemini.request import GeminiOptions, field, parse_generate_body, require_dict
 from fakellm.dialects.gemini.semantics import apply_semantics
+from fakellm.dialects.gemini.signatures import check_native, signature, text_signature
 from fakellm.dialects.logprobs import Candidate, LogprobCursor, TokenLogprob, text_logprobs
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
@@ -73,12 +78,20 @@ def count_tokens(body: Any, model_id: str, ids: IdSource) -> dict[str, Any]:
     return {"totalTokens": total, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": total}]}
 
 
-def function_call_part(call: ToolCall) -> dict[str, Any]:
+def function_call_part(call: ToolCall, family: Family | None = None, first: bool = True) -> dict[str, Any]:
+    """A `functionCall` part: with an `id` unless the model's family sends none (2.x, 3), and with a
+    thought signature beside the turn's first call where the family signs (2.5, 3)."""
     try:
         args = json.loads(call.arguments) if call.arguments else {}
     except json.JSONDecodeError:
         args = {}
-    return {"functionCall": {"name": call.name, "args": args if isinstance(args, dict) else {}, "id": call.id}}
+    function: dict[str, Any] = {"name": call.name, "args": args if isinstance(args, dict) else {}}
+    if family is None or family.function_call_ids:
+        function["id"] = call.id
+    part: dict[str, Any] = {"functionCall": function}
+    if first and family is not None and family.thought_signatures != "none":
+        part["thoughtSignature"] = signature(call)
+    return part
 
 
 def usage_metadata(prompt: int, candidates: int, thoughts: int) -> dict[str, Any]:
@@ -148,8 +161,16 @@ class GeminiDialect(Dialect):
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/", "/v1alpha/")
     json_media_type: ClassVar[str] = JSON_MEDIA_TYPE
+    stream_cache_control: ClassVar[str | None] = None
 
     # --- request -------------------------------------------------------------------------------
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As google-genai sends it: the model in the path, `?alt=sse` to stream, `x-goog-api-key`."""
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        body = {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+        return SampleCall(f"/v1beta/models/{quote(model, safe='')}:{method}", {"x-goog-api-key": key}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
         shared = ctx.route_path == "/v1/models" or (ctx.operation == "model" and ctx.route_path.startswith("/v1/"))
@@ -164,6 +185,9 @@ class GeminiDialect(Dialect):
         stream = ctx.path_params.get("method") == "streamGenerateContent"
         request = parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
         apply_semantics(body, request)
+        family = catalogue().family(self.name, request.model)
+        if family is not None and family.thought_signatures == "required":
+            check_native(body["contents"])
         return request
 
     key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key",)
@@ -188,13 +212,15 @@ class GeminiDialect(Dialect):
 
     # --- bodies --------------------------------------------------------------------------------
 
-    def candidate(self, request: ChatRequest, reply: Reply, index: int, include_thoughts: bool) -> dict[str, Any]:
+    def candidate(
+        self, request: ChatRequest, reply: Reply, index: int, include_thoughts: bool, family: Family | None
+    ) -> dict[str, Any]:
         parts: list[dict[str, Any]] = []
         if reply.reasoning and include_thoughts:
             parts.append({"text": reply.reasoning, "thought": True})
         if reply.text:
             parts.append({"text": reply.text})
-        parts += [function_call_part(c) for c in reply.tool_calls]
+        parts += [function_call_part(c, family, i == 0) for i, c in enumerate(reply.tool_calls)]
         body: dict[str, Any] = {
             "content": {"parts": parts or [{"text": ""}], "role": "model"},
             "finishReason": FINISH_REASONS[reply.resolved_finish_reason],
@@ -206,8 +232,9 @@ class GeminiDialect(Dialect):
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         thoughts = request.options_as(GeminiOptions).include_thoughts
+        family = catalogue().family(self.name, request.model)
         body = {
-            "candidates": [self.candidate(request, r, i, thoughts) for i, r in enumerate(replies)],
+            "candidates": [self.candidate(request, r, i, thoughts, family) for i, r in enumerate(replies)],
             "usageMetadata": final_usage(reply_usage(request, replies)),
             "modelVersion": model,
             "responseId": ctx.ids.new("", 23),
@@ -216,6 +243,7 @@ class GeminiDialect(Dialect):
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         thoughts = request.options_as(GeminiOptions).include_thoughts
+        family = catalogue().family(self.name, request.model)
         response_id = ctx.ids.new("", 23)
         prompt = prompt_tokens(request)
         shown: list[dict[str, Any]] = []
@@ -234,7 +262,7 @@ class GeminiDialect(Dialect):
             else:
                 call = replies[piece.choice].tool_calls[piece.tool_index]
                 candidates_so_far += len(split_arguments(call.arguments))
-                part = function_call_part(call)
+                part = function_call_part(call, family, piece.tool_index == 0)
             candidate: dict[str, Any] = {"content": {"parts": [part], "role": "model"}}
             if cursor is not None and piece.kind == "text":
                 entry = cursor.next(piece.choice, piece.text)
@@ -248,19 +276,43 @@ class GeminiDialect(Dialect):
                     "responseId": response_id,
                 }
             )
+        usage = final_usage(reply_usage(request, replies))
+        if family is not None and family.finish_chunk == "last" and len(replies) == 1 and shown:
+            # Gemini 2.x: the last content chunk carries the finish and the final usage; no empty chunk.
+            done = shown[-1]
+            content = done["candidates"][0]["content"]
+            finish = FINISH_REASONS[replies[0].resolved_finish_reason]
+            ended: dict[str, Any] = {"content": content, "finishReason": finish}
+            ended.update({k: v for k, v in done["candidates"][0].items() if k in ("avgLogprobs", "logprobsResult")})
+            ended["index"] = 0
+            done["candidates"] = [ended]
+            done["usageMetadata"] = usage
+            return self._stream_plan(shown[:-1], done, ctx)
         last = {
             "candidates": [
                 {
-                    "content": {"parts": [{"text": ""}], "role": "model"},
+                    "content": {"parts": [self._finish_part(r, family)], "role": "model"},
                     "finishReason": FINISH_REASONS[r.resolved_finish_reason],
                     "index": i,
                 }
                 for i, r in enumerate(replies)
             ],
-            "usageMetadata": final_usage(reply_usage(request, replies)),
+            "usageMetadata": usage,
             "modelVersion": model,
             "responseId": response_id,
         }
+        return self._stream_plan(shown, last, ctx)
+
+    @staticmethod
+    def _finish_part(reply: Reply, family: Family | None) -> dict[str, Any]:
+        """The empty part of the finish chunk; Gemini 3 signs a text answer there."""
+        if family is not None and family.signature_on_finish and not reply.tool_calls:
+            return {"text": "", "thoughtSignature": text_signature(reply.text)}
+        return {"text": ""}
+
+    @staticmethod
+    def _stream_plan(shown: list[dict[str, Any]], last: dict[str, Any], ctx: RequestContext) -> StreamPlan:
+        """The chunks in the framing asked for (SSE, or a streamed JSON array), `last` ending them."""
         if sse(ctx):
             frames = [Frame(f"data: {sse_json(chunk)}\r\n\r\n".encode(), 1) for chunk in shown]
             frames.append(Frame(f"data: {sse_json(last)}\r\n\r\n".encode()))
@@ -293,9 +345,23 @@ class GeminiDialect(Dialect):
             raise self.unknown_model(model_id, call.ctx)
         return OperationResult((pretty(count_tokens(call.body, model_id, call.ctx.ids)) + "\n").encode())
 
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_generate(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
+
     # --- errors --------------------------------------------------------------------------------
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
+        if error.code == "model_not_found":
+            error.details.setdefault("api_version", ctx.path_params.get("version", "v1beta"))
+            error.details.setdefault("method", ctx.path_params.get("method", "generateContent"))
         text = pretty({"error": error_object(error)})
         array_stream = ctx.path_params.get("method") == "streamGenerateContent" and not sse(ctx)
         # A streamed-array request gets its error inside a one-element array, as Google sends it.

@@ -9,12 +9,14 @@ streamed, thoughts marked with `extra_content.google.thought`, and errors as a o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
 from fakellm.dialects.gemini.request import WITH_THOUGHTS, WITHOUT_THOUGHTS, GeminiOptions
+from fakellm.dialects.gemini.signatures import check_compat, signature
 from fakellm.dialects.openai.encoding import SORTED
 from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
@@ -22,7 +24,7 @@ from fakellm.dialects.openai.request import parse_chat_body, require_object
 from fakellm.dialects.openai.semantics import Rules
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
-from fakellm.ids import IdSource
+from fakellm.ids import DIGITS, IdSource
 from fakellm.model import ChatRequest, Reply, Usage
 
 # Thoughts, when asked for: marked deltas in a stream, `<thought>…</thought>` before the text otherwise.
@@ -85,7 +87,20 @@ POLICY = Policy(
     obfuscation=False,
     usage_object=compat_usage,
     body_tail=_no_tail,
+    tool_call_index=False,  # streamed tool calls carry no `index` (openai-python's `.stream()` trips on it)
 )
+# Gemini 3's tool calls carry their thought signature.
+SIGNED = replace(POLICY, tool_signature=signature, templates={})
+
+
+def google_ids(replies: list[Reply], ctx: RequestContext) -> list[Reply]:
+    """The replies with tool-call ids as Google writes them (`function-call-<digits>`)."""
+    if not any(r.tool_calls for r in replies):
+        return replies
+    return [
+        replace(r, tool_calls=[replace(c, id="function-call-" + ctx.ids.token(20, DIGITS)) for c in r.tool_calls])
+        for r in replies
+    ]
 
 
 class GeminiOpenAIDialect(OpenAIFamilyDialect):
@@ -97,6 +112,7 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
         model_path("/v1beta/openai/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/openai/",)
+    shares_upstream_with: ClassVar[str | None] = "gemini"  # the same host as the native API
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
@@ -105,7 +121,17 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
         request.options = WITH_THOUGHTS if config.get("include_thoughts") is True else WITHOUT_THOUGHTS
         if request.reasoning_effort is None and config.get("thinking_budget") == 0:
             request.reasoning_effort = "none"  # thinking turned off, as `reasoning_effort: "none"` does
+        family = self.family(request.model)
+        if family is not None and family.thought_signatures == "required":
+            check_compat(body["messages"])
         return request
+
+    def policy_for(self, request: ChatRequest) -> Policy:
+        family = self.family(request.model)
+        return SIGNED if family is not None and family.thought_signatures == "required" else POLICY
+
+    def shown_replies(self, replies: list[Reply], ctx: RequestContext) -> list[Reply]:
+        return google_ids(replies, ctx)
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
         return {"vary": "Origin, X-Origin, Referer", "x-content-type-options": "nosniff"}

@@ -26,8 +26,20 @@ Edge = Literal["", "first", "last"]
 # --- bodies ------------------------------------------------------------------------------------------
 
 
-def tool_call_object(call: ToolCall) -> dict[str, Any]:
-    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+def tool_call_object(policy: Policy, call: ToolCall) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": call.arguments},
+    }
+    if policy.tool_signature is not None:
+        body["extra_content"] = signed(policy.tool_signature(call))
+    return body
+
+
+def signed(signature: Any) -> dict[str, Any]:
+    """Where Gemini's OpenAI route puts a tool call's thought signature."""
+    return {"google": {"thought_signature": signature}}
 
 
 def message(policy: Policy, reply: Reply, reasoning: Reasoning) -> dict[str, Any]:
@@ -40,7 +52,7 @@ def message(policy: Policy, reply: Reply, reasoning: Reasoning) -> dict[str, Any
     if reasoning.field is not None and reply.reasoning:
         body[reasoning.field] = reply.reasoning
     if reply.tool_calls:
-        body["tool_calls"] = [tool_call_object(c) for c in reply.tool_calls]
+        body["tool_calls"] = [tool_call_object(policy, c) for c in reply.tool_calls]
     body.update(policy.message_tail)
     return body
 
@@ -89,7 +101,7 @@ def completion(
             logprobs = logprobs_object(text_logprobs(reasoning[i].text(reply), top_logprobs))
         choices.append(body_choice(policy, i, reply, reasoning[i], logprobs))
     return {
-        "id": ids.new(policy.id_prefix, policy.id_length),
+        "id": policy.id_prefix + ids.uuid() if policy.uuid_ids else ids.new(policy.id_prefix, policy.id_length),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
@@ -131,7 +143,7 @@ def delta(policy: Policy, form: ChunkForm, v: Mapping[str, Any]) -> dict[str, An
     elif kind == "reasoning":
         style = form.reasoning
         if style.field is not None:
-            body = {style.field: v["text"]}
+            body = {style.field: v["text"], **(style.beside or {})}
         else:
             body = {"content": v["text"], "extra_content": style.mark}
     elif kind == "tool_open":
@@ -141,7 +153,11 @@ def delta(policy: Policy, form: ChunkForm, v: Mapping[str, Any]) -> dict[str, An
         body = {"tool_calls": [{"index": v["tool_index"], "function": {"arguments": v["arguments"]}}]}
     else:  # a whole tool call
         call = {"id": v["call_id"], "type": "function", "function": {"name": v["name"], "arguments": v["arguments"]}}
-        body = {"tool_calls": [{**call, "index": v["tool_index"]}]}
+        if policy.tool_signature is not None:
+            call["extra_content"] = signed(v["signature"])
+        if policy.tool_call_index:
+            call["index"] = v["tool_index"]
+        body = {"tool_calls": [call]}
     if policy.role_on_deltas:
         body["role"] = "assistant"
     return body

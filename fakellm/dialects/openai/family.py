@@ -12,13 +12,16 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec, SampleCall
+from fakellm.dialects.catalogue import Family, catalogue
 from fakellm.dialects.openai.chunks import completion
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
 from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
+from fakellm.dialects.openai.readback import parse_chunks, parse_completion, parse_error_body
 from fakellm.dialects.openai.stream import last_chunk_usage, stream_frames
 from fakellm.dialects.openai.writer import ChunkWriter
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.frames import StreamPlan
 from fakellm.model import ChatRequest, Reply
@@ -57,6 +60,15 @@ def bearer_key(ctx: RequestContext) -> str | None:
 class OpenAIFamilyDialect(Dialect):
     policy: ClassVar[Policy]
 
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """A chat completion on this dialect's first plain chat route, with a Bearer key."""
+        path = next((r.pattern for r in cls.routes if r.operation == "chat" and not r.regex), None)
+        if path is None:
+            return None
+        body = {"model": model, "messages": [{"role": "user", "content": text}], "stream": stream}
+        return SampleCall(path, {"authorization": f"Bearer {key}"}, body)
+
     def api_key(self, ctx: RequestContext) -> str | None:
         return bearer_key(ctx)
 
@@ -67,14 +79,28 @@ class OpenAIFamilyDialect(Dialect):
         return HIDDEN
 
     def model_name(self, model: str) -> str:
-        """The model as the response names it."""
-        return model
+        """The model as the response names it: the catalogue's dated snapshot, or the name as given."""
+        return catalogue().reported(self.name, model)
+
+    def family(self, model: str | None) -> Family | None:
+        """The catalogue's family of `model` in this dialect; None for a name it does not know."""
+        return catalogue().family(self.name, model)
+
+    def refuse_fields(self, body: Any, model: str | None) -> None:
+        """The provider's 400 for a field the model's family does not take (gpt-5's `max_tokens`)."""
+        family = self.family(model)
+        if family is not None and isinstance(body, dict):
+            family.check(body)
+
+    def policy_for(self, request: ChatRequest) -> Policy:
+        """The policy that frames this request's answer (the dialect's, unless its model differs)."""
+        return self.policy
 
     def chunk_writer(
         self, request: ChatRequest, model: str, ctx: RequestContext, usage: dict[str, Any] | None
     ) -> ChunkWriter:
         """The writer of one stream's chunks (`usage`: what its last chunk carries, if anything)."""
-        policy = self.policy
+        policy = self.policy_for(request)
         null_usage = request.include_usage and policy.stream_usage == "own_chunk"
         return ChunkWriter(policy, ctx.ids, model, null_usage=null_usage, obfuscation=policy.obfuscation, usage=usage)
 
@@ -88,9 +114,13 @@ class OpenAIFamilyDialect(Dialect):
             return replies
         return [replace(r, finish_reason=finish) if r.tool_calls and r.finish_reason is None else r for r in replies]
 
+    def shown_replies(self, replies: list[Reply], ctx: RequestContext) -> list[Reply]:
+        """The replies as this provider shows them (Gemini's OpenAI route renames tool-call ids)."""
+        return replies
+
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        policy = self.policy
-        replies = self.framed(request, replies)
+        replies = self.shown_replies(self.framed(request, replies), ctx)
+        policy = self.policy_for(request)
         reasoning = [self.reasoning(request, r, stream=False) for r in replies]
         usage = reply_usage(request, replies)
         top = request.top_logprobs if request.logprobs else None
@@ -98,8 +128,8 @@ class OpenAIFamilyDialect(Dialect):
         return policy.encoder.encode(body).encode()
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        policy = self.policy
-        replies = self.framed(request, replies)
+        replies = self.shown_replies(self.framed(request, replies), ctx)
+        policy = self.policy_for(request)
         usage = None if policy.stream_usage == "own_chunk" else last_chunk_usage(policy, request, replies)
         writer = self.chunk_writer(request, self.model_name(model), ctx, usage)
         reasoning = [self.reasoning(request, r, stream=True) for r in replies]
@@ -116,6 +146,17 @@ class OpenAIFamilyDialect(Dialect):
         message = f"The model `{model_id}` does not exist or you do not have access to it."
         return ApiError(404, message, code="model_not_found", details={"model": model_id})
 
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_completion(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_chunks(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
+
     # --- errors --------------------------------------------------------------------------------
 
     def error_object(self, error: ApiError, ctx: RequestContext) -> dict[str, Any]:
@@ -123,8 +164,8 @@ class OpenAIFamilyDialect(Dialect):
         return error_object(error)
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
-        body = NATIVE.encode({"error": self.error_object(error, ctx)}).encode()
+        body = self.policy.encoder.encode({"error": self.error_object(error, ctx)}).encode()
         return ErrorResponse(error.status, {"content-type": JSON_MEDIA_TYPE, **error.headers}, body)
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
-        return f"data: {NATIVE.encode({'error': self.error_object(error, ctx)})}\n\n".encode()
+        return f"data: {self.policy.encoder.encode({'error': self.error_object(error, ctx)})}\n\n".encode()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import time
-from json.encoder import encode_basestring
 from typing import Any
 
 from fakellm.dialects.openai.chunks import ChunkForm, ChunkKind, Edge, frame_text, template
@@ -66,7 +65,9 @@ class ChunkWriter:
         self.compiled = compiled
         self.written = 0  # chunks written so far (the obfuscation pad's length follows it)
         self.values: dict[str, Any] = {
-            "id": ids.new(policy.id_prefix, policy.stream_id_length),
+            "id": policy.id_prefix + ids.uuid()
+            if policy.uuid_ids
+            else ids.new(policy.id_prefix, policy.stream_id_length),
             "created": int(time.time()),
             "model": model,
         }
@@ -100,7 +101,7 @@ class ChunkWriter:
         if finish is None and not edge and self.compiled:
             pieces, at, pad = self._plain.get("text") or self._bind("text")
             pieces[at[0]] = str(index)
-            pieces[at[1]] = encode_basestring(text)
+            pieces[at[1]] = self.policy.encoder.quote(text)
             if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
                 pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
             self.written += 1
@@ -111,7 +112,7 @@ class ChunkWriter:
         if finish is None and not edge and self.compiled:
             pieces, at, pad = self._plain.get(style) or self._bind("reasoning", style)
             pieces[at[0]] = str(index)
-            pieces[at[1]] = encode_basestring(text)
+            pieces[at[1]] = self.policy.encoder.quote(text)
             if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
                 pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
             self.written += 1
@@ -130,7 +131,7 @@ class ChunkWriter:
             pieces, at, pad = self._plain.get("tool_args") or self._bind("tool_args")
             pieces[at[0]] = str(index)
             pieces[at[1]] = str(tool_index)
-            pieces[at[2]] = encode_basestring(arguments)
+            pieces[at[2]] = self.policy.encoder.quote(arguments)
             if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
                 pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
             self.written += 1
@@ -141,6 +142,8 @@ class ChunkWriter:
         self, index: int, tool_index: int, call: ToolCall, finish: str | None = None, edge: Edge = ""
     ) -> bytes:
         values = {"index": index, "tool_index": tool_index, "call_id": call.id, "name": call.name}
+        if self.policy.tool_signature is not None:
+            values["signature"] = self.policy.tool_signature(call)
         return self.write("tool_whole", {**values, "arguments": call.arguments}, edge, finish)
 
     def finish(self, index: int, reason: str, edge: Edge = "") -> bytes:
@@ -195,7 +198,7 @@ class ChunkWriter:
         if self._encoded is None:
             encode = self.policy.encoder.encode
             self._encoded = {
-                name: encode_basestring(value) if type(value) is str else encode(value)
+                name: self.policy.encoder.quote(value) if type(value) is str else encode(value)
                 for name, value in self.values.items()
             }
         return self._encoded
