@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from fakellm.testing.server_thread import ServerThread
-from tests.support.dialect_support import sse_payloads
+from tests.support.dialect_support import sse_payloads, start_server
 
 NAMED_MISSING: dict[str, Any] = {
     "model": "m",
@@ -130,3 +130,30 @@ def test_v1_model_route_is_openais_without_google_headers(server: ServerThread) 
 def test_geminis_openai_route_reads_a_model(server: ServerThread) -> None:
     response = httpx.get(server.url + "/v1beta/openai/models/gemini-2.5-flash")
     assert response.content == b'{"id":"models/gemini-2.5-flash","object":"model","owned_by":"google"}'
+
+
+@pytest.fixture(scope="module")
+def strict_server(scenarios: dict[str, Any]) -> Any:
+    thread = start_server(scenarios, strict_models=True)
+    yield thread
+    thread.stop()
+
+
+def test_strict_models_read_routes_refuse_an_unknown_model_in_each_providers_shape(strict_server: ServerThread) -> None:
+    url = strict_server.url
+    known = httpx.get(url + "/v1/models/gpt-4o")
+    assert known.status_code == 200
+    unknown = httpx.get(url + "/v1/models/gpt-nope")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["code"] == "model_not_found"
+    assert "The model `gpt-nope` does not exist" in unknown.json()["error"]["message"]
+    google = {"x-goog-api-key": "k"}
+    assert httpx.get(url + "/v1beta/models/gemini-2.5-flash", headers=google).status_code == 200
+    for request in (
+        httpx.get(url + "/v1beta/models/gemini-nope", headers=google),
+        httpx.post(url + "/v1/models/gemini-nope:countTokens", json=GEMINI, headers=google),
+    ):
+        assert request.status_code == 404
+        error = request.json()["error"]
+        assert (error["code"], error["status"]) == (404, "NOT_FOUND")
+        assert error["message"].startswith("models/gemini-nope is not found for API version")
