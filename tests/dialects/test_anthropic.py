@@ -172,9 +172,11 @@ def test_models_route_is_decided_by_the_anthropic_version_header(llm: FakeLLM) -
     assert "models" in gemini_shape
     one = httpx.get(llm.url + "/v1/models/claude-haiku-4-5", headers=V).json()
     assert (one["id"], one["display_name"]) == ("claude-haiku-4-5", "Claude Haiku 4.5")
+    # Without `anthropic-version` it is OpenAI's `models.retrieve` (#11), in OpenAI's shape.
     not_anthropic = httpx.get(llm.url + "/v1/models/gpt-4o", headers={"authorization": "Bearer sk-x"})
-    assert not_anthropic.status_code == 404
-    assert llm.requests.last.dialect == "anthropic"
+    assert not_anthropic.status_code == 200
+    assert not_anthropic.json()["object"] == "model"
+    assert llm.requests.last.dialect == "openai"
 
 
 def test_the_journal_masks_x_api_key(llm: FakeLLM) -> None:
