@@ -28,7 +28,7 @@ from fakellm.dialects.responses.request import ResponsesOptions, parse_responses
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
-from fakellm.frames import StreamPlan, StreamScript, content_cut
+from fakellm.frames import StreamPlan
 from fakellm.ids import HEX
 from fakellm.model import ChatRequest, Message, Reply, TextPart, ToolCall
 from fakellm.tokens import reply_usage
@@ -129,19 +129,12 @@ class ResponsesDialect(Dialect):
         self._remember(request, replies, final, len(frames[-1].data))
         return StreamPlan(SSE_MEDIA_TYPE, frames)
 
-    def frame_stream(
-        self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext, script: StreamScript
-    ) -> StreamPlan:
-        """As the base does, but the failure event is numbered after the last event sent."""
-        plan = self.render_stream(request, replies, model, ctx)
-        if script.cut_after is not None:
-            event = None
-            if script.ending == "error" and script.error is not None:
-                sequence = content_cut(plan.frames, script.cut_after)
-                ids = response_ids(request, ctx)
-                event = failure_event(script.error, sequence, request, self.model_name(model), ids, int(ctx.wall_time))
-            plan.end_after(script.cut_after, event)
-        return plan
+    def stream_error_frame(
+        self, error: ApiError, request: ChatRequest, model: str, ctx: RequestContext, position: int
+    ) -> bytes:
+        """`response.failed` or an `error` event, numbered after the `position` events sent."""
+        ids = response_ids(request, ctx)
+        return failure_event(error, position, request, self.model_name(model), ids, int(ctx.wall_time))
 
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
         return operations.operate(self.store, operation, call)
