@@ -34,6 +34,7 @@ EXPECTED = {
         "and again",
         "response.created response.completed reasoning",
     ],
+    "client.embeddings.create(": ["1536 1.0\nTrue"],
 }
 
 
