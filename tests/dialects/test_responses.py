@@ -235,3 +235,28 @@ def test_the_banner_and_base_urls_name_the_responses_api(llm: FakeLLM) -> None:
     assert urls["responses"] == llm.openai_base_url
     assert urls["azure_responses"] == llm.azure_endpoint
     assert f"Responses API    base_url={llm.openai_base_url}" in banner(llm.url, ["echo"])
+
+
+def test_request_semantics_reach_the_neutral_request(llm: FakeLLM) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    post(
+        llm,
+        tools=[{"type": "function", "name": "f", "parameters": {}}, {"type": "function", "name": "g"}],
+        tool_choice={"type": "function", "name": "g"},
+        text={"format": {"type": "json_schema", "name": "thing", "schema": schema, "strict": True}},
+        reasoning={"effort": "high"},
+        max_output_tokens=50,
+        parallel_tool_calls=False,
+    )
+    sent = llm.requests[-1].request
+    assert sent is not None
+    assert [t.name for t in sent.tools] == ["f", "g"]
+    assert (sent.tool_choice.mode, sent.tool_choice.names) == ("named", ("g",))
+    assert (sent.output.kind, sent.output.name, sent.output.schema, sent.output.strict) == (
+        "json_schema", "thing", schema, True,
+    )  # fmt: skip
+    assert (sent.reasoning_effort, sent.max_tokens, sent.parallel_tool_calls) == ("high", 50, False)
+    post(llm, tool_choice={"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "f"}]})
+    allowed = llm.requests[-1].request
+    assert allowed is not None
+    assert (allowed.tool_choice.mode, allowed.tool_choice.names) == ("required", ("f",))
