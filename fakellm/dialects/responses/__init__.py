@@ -23,7 +23,14 @@ from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, bearer_key
 from fakellm.dialects.responses import operations
 from fakellm.dialects.responses.events import SSE_MEDIA_TYPE, failure_event, stream_frames
 from fakellm.dialects.responses.ids import ResponseIds
-from fakellm.dialects.responses.objects import final_output, final_status, plan_output, response_ids, response_json
+from fakellm.dialects.responses.objects import (
+    final_output,
+    final_status,
+    plan_output,
+    pretty,
+    response_ids,
+    response_json,
+)
 from fakellm.dialects.responses.request import ResponsesOptions, parse_responses_body
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
 from fakellm.errors import ApiError
@@ -118,7 +125,7 @@ class ResponsesDialect(Dialect):
         output = final_output(planned, status)
         name = self.model_name(model)
         body = response_json(request, name, ids, int(ctx.wall_time), status=status, output=output, usage=usage)
-        encoded = NATIVE.encode(body).encode()
+        encoded = pretty(body)
         self._remember(request, replies, body, len(encoded))
         return encoded
 

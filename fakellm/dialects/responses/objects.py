@@ -9,6 +9,7 @@ say the same thing. The order of keys follows captures of 2026 traffic (docs/wir
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -63,6 +64,12 @@ def plan_output(request: ChatRequest, replies: list[Reply], ids: ResponseIds) ->
             call_id = call.id if call.id.startswith("call_") else ids.call()
             planned.append(Planned("function_call", ids.item("fc_"), call.arguments, call_id=call_id, name=call.name))
     return planned
+
+
+def pretty(value: Any) -> bytes:
+    """A whole JSON body as the Responses API sends one: indented by two spaces, no final newline
+    (the content-length of recorded bodies matches exactly this form)."""
+    return json.dumps(value, indent=2, ensure_ascii=False).encode()
 
 
 def output_text_part(text: str) -> dict[str, Any]:
