@@ -27,9 +27,9 @@ from fakellm.dialects.responses.objects import (
     final_output,
     final_status,
     plan_output,
-    pretty,
     response_ids,
     response_json,
+    whole_body,
 )
 from fakellm.dialects.responses.request import ResponsesOptions, parse_responses_body
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
@@ -125,7 +125,7 @@ class ResponsesDialect(Dialect):
         output = final_output(planned, status)
         name = self.model_name(model)
         body = response_json(request, name, ids, int(ctx.wall_time), status=status, output=output, usage=usage)
-        encoded = pretty(body)
+        encoded = whole_body(body)
         self._remember(request, replies, body, len(encoded))
         return encoded
 

@@ -66,10 +66,10 @@ def plan_output(request: ChatRequest, replies: list[Reply], ids: ResponseIds) ->
     return planned
 
 
-def pretty(value: Any) -> bytes:
-    """A whole JSON body as the Responses API sends one: indented by two spaces, no final newline
-    (the content-length of recorded bodies matches exactly this form)."""
-    return json.dumps(value, indent=2, ensure_ascii=False).encode()
+def whole_body(value: Any) -> bytes:
+    """A whole JSON body as the Responses API sends one since 2026: one line, `", "` and `": "` between
+    items, non-ASCII escaped (the content-length of recorded bodies matches exactly this form)."""
+    return json.dumps(value).encode()
 
 
 def output_text_part(text: str) -> dict[str, Any]:
