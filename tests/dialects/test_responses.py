@@ -261,3 +261,40 @@ def test_request_semantics_reach_the_neutral_request(llm: FakeLLM) -> None:
     allowed = llm.requests[-1].request
     assert allowed is not None
     assert (allowed.tool_choice.mode, allowed.tool_choice.names) == ("required", ("f",))
+
+
+STREAM_ENDINGS = {
+    "midstream-error": "response.failed",
+    "disconnect": "dropped",
+    "stall": "stalled",
+    "malformed": "broken",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["echo", "lorem", "script", "tools", "reasoning", "slow", "flaky", "rate-limited", *STREAM_ENDINGS],
+)
+def test_every_builtin_scenario_streams_in_the_responses_dialect(llm: FakeLLM, name: str) -> None:
+    llm.app.pipeline.faults.reset()
+    fast = {"X-FakeLLM-TTFT-Ms": "0", "X-FakeLLM-Tokens-Per-Second": "100000"}
+    tool = {"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}}
+    body = {"model": f"fakellm/{name}", "input": "Repeat with me: hi there", "stream": True, "tools": [tool]}
+    try:
+        reply = httpx.post(f"{llm.url}/v1/responses", json=body, headers=fast, timeout=httpx.Timeout(10, read=1.5))
+    except httpx.RemoteProtocolError:
+        ending = "dropped"
+    except httpx.ReadTimeout:
+        ending = "stalled"
+    else:
+        if reply.status_code != 200:
+            ending = str(reply.status_code)
+        else:
+            try:
+                ending = events(reply.content)[-1][0]
+            except (ValueError, AssertionError):
+                ending = "broken"
+    expected = STREAM_ENDINGS.get(name, "response.completed")
+    assert ending == expected or (name, ending) in {("flaky", "503"), ("rate-limited", "429")}
+    assert llm.requests[-1].dialect == "responses"
+    assert not llm.app.server_errors
