@@ -298,3 +298,13 @@ def test_every_builtin_scenario_streams_in_the_responses_dialect(llm: FakeLLM, n
     assert ending == expected or (name, ending) in {("flaky", "503"), ("rate-limited", "429")}
     assert llm.requests[-1].dialect == "responses"
     assert not llm.app.server_errors
+
+
+def test_a_filtered_reply_is_incomplete_for_content_filter(llm: FakeLLM) -> None:
+    llm.add_rule(user="filtered", reply={"text": "partial", "finish_reason": "content_filter"}, scenario="filtered")
+    body = post(llm, model="fakellm/filtered", input="filtered please").json()
+    assert body["status"] == "incomplete"
+    assert body["incomplete_details"] == {"reason": "content_filter"}
+    found = events(post(llm, model="fakellm/filtered", input="filtered please", stream=True).content)
+    assert found[-1][0] == "response.incomplete"
+    assert found[-1][1]["response"]["incomplete_details"] == {"reason": "content_filter"}

@@ -26,6 +26,7 @@ from fakellm.dialects.responses.ids import ResponseIds
 from fakellm.dialects.responses.objects import (
     final_output,
     final_status,
+    incomplete_reason,
     plan_output,
     response_ids,
     response_json,
@@ -124,7 +125,9 @@ class ResponsesDialect(Dialect):
         usage = reply_usage(request, replies)
         output = final_output(planned, status)
         name = self.model_name(model)
-        body = response_json(request, name, ids, int(ctx.wall_time), status=status, output=output, usage=usage)
+        reason = incomplete_reason(replies)
+        created = int(ctx.wall_time)
+        body = response_json(request, name, ids, created, status=status, output=output, usage=usage, reason=reason)
         encoded = whole_body(body)
         self._remember(request, replies, body, len(encoded))
         return encoded

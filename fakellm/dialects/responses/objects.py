@@ -111,9 +111,16 @@ def usage_json(usage: Usage) -> dict[str, Any]:
     }
 
 
-def is_incomplete(replies: list[Reply]) -> bool:
-    """Cut short by `max_output_tokens`."""
-    return any(r.resolved_finish_reason == "length" for r in replies)
+INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
+
+
+def incomplete_reason(replies: list[Reply]) -> str | None:
+    """Why the response stopped short: `max_output_tokens` (cut by the limit), `content_filter`, or None."""
+    for reply in replies:
+        reason = INCOMPLETE_REASONS.get(reply.resolved_finish_reason)
+        if reason is not None:
+            return reason
+    return None
 
 
 def response_json(
@@ -126,6 +133,7 @@ def response_json(
     output: list[dict[str, Any]],
     usage: Usage | None = None,
     error: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """The response object, in OpenAI's key order."""
     options = request.options_as(ResponsesOptions)
@@ -139,7 +147,7 @@ def response_json(
         "completed_at": int(time.time()) if finished else None,
         "error": error,
         "frequency_penalty": 0.0,
-        "incomplete_details": {"reason": "max_output_tokens"} if status == "incomplete" else None,
+        "incomplete_details": {"reason": reason or "max_output_tokens"} if status == "incomplete" else None,
         "instructions": options.instructions,
         "max_output_tokens": options.max_output_tokens,
         "max_tool_calls": None,
@@ -169,7 +177,7 @@ def response_json(
 
 
 def final_status(replies: list[Reply]) -> Status:
-    return "incomplete" if is_incomplete(replies) else "completed"
+    return "incomplete" if incomplete_reason(replies) else "completed"
 
 
 def final_output(planned: list[Planned], status: Status) -> list[dict[str, Any]]:
