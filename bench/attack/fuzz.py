@@ -67,6 +67,20 @@ RESPONSES: dict[str, Any] = {
     "max_output_tokens": 64,
     "stream": True,
 }
+ANTHROPIC: dict[str, Any] = {
+    "model": "claude-sonnet-4-5",
+    "max_tokens": 200,
+    "system": [{"type": "text", "text": "Be brief."}],
+    "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "Repeat with me: hi"}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_01a", "name": "f", "input": {"x": 1}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01a", "content": "ok"}]},
+    ],
+    "tools": [{"name": "f", "input_schema": {"type": "object", "properties": {"x": {"type": "integer"}}}}],
+    "tool_choice": {"type": "auto"},
+    "thinking": {"type": "adaptive"},
+    "stream": True,
+}
 SCENARIOS = [
     "echo", "lorem", "script", "tools", "reasoning", "slow", "flaky", "rate-limited",
     "midstream-error", "disconnect", "stall", "malformed", "nope",
@@ -82,6 +96,9 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent", GEMINI),
     ("POST", "/v1/models/gemini-2.5-flash:generateContent", GEMINI),
     ("GET", "/v1/models", None),
+    ("POST", "/v1/messages", ANTHROPIC),
+    ("POST", "/v1/messages/count_tokens", {k: v for k, v in ANTHROPIC.items() if k not in ("max_tokens", "stream")}),
+    ("GET", "/v1/models/claude-sonnet-4-5", None),
     ("GET", "/models", None),
     ("GET", "/v1beta/models", None),
     ("GET", "/openai/v1/models", None),
@@ -204,6 +221,8 @@ def build(rng: random.Random) -> tuple[str, str, bytes, list[tuple[bytes, bytes]
         headers.append((name.encode(), value.encode()))
     if rng.random() < 0.2:
         headers.append((b"x-fakellm-scenario", rng.choice(SCENARIOS).encode()))
+    if rng.random() < 0.6:
+        headers.append((b"anthropic-version", rng.choice([b"2023-06-01", b"2026-10-21", b"", b"latest"])))
     if rng.random() < 0.2:
         headers.append((b"authorization", b"Bearer " + rng.choice(STRINGS).encode("utf-8", "surrogatepass")))
     return method, path + ("?" + query if query else ""), raw, headers

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
-from fakellm.dialects.azure import AzureDialect, versioned_model
+from fakellm.dialects.azure import AzureDialect
 from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
@@ -189,7 +189,7 @@ class AzureResponsesDialect(ResponsesDialect):
         return self._azure.rate_limit_headers(status)
 
     def model_name(self, model: str) -> str:
-        return versioned_model(model)
+        return self._azure.model_name(model)
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         if not ctx.route_path.startswith("/openai/v1/") and not ctx.query.get("api-version"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakellm.dialects.openai.request import invalid_value
+from fakellm.dialects.openai.semantics import invalid_value
 from fakellm.dialects.responses.ids import ResponseIds
 from fakellm.errors import bad_request, missing, wrong_type
 from fakellm.model import FilePart, ImagePart, Message, Part, Role, TextPart, ToolCall

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fakellm.dialects.openai.request import invalid_value, optional_bool, optional_int, require_object
+from fakellm.dialects.openai.request import optional_bool, optional_int, require_object
+from fakellm.dialects.openai.semantics import invalid_value
 from fakellm.dialects.responses.ids import ResponseIds
 from fakellm.dialects.responses.items import MAX_INPUT_ITEMS, parse_input, text_field
 from fakellm.errors import missing, wrong_type
