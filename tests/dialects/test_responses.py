@@ -308,3 +308,14 @@ def test_a_filtered_reply_is_incomplete_for_content_filter(llm: FakeLLM) -> None
     found = events(post(llm, model="fakellm/filtered", input="filtered please", stream=True).content)
     assert found[-1][0] == "response.incomplete"
     assert found[-1][1]["response"]["incomplete_details"] == {"reason": "content_filter"}
+
+
+def test_models_are_reported_and_checked_as_the_catalogue_has_them(llm: FakeLLM) -> None:
+    assert post(llm, model="gpt-4.1").json()["model"] == "gpt-4.1-2025-04-14"
+    assert post(llm, model="my-own-model").json()["model"] == "my-own-model"
+    with FakeLLM(strict_models=True) as strict:
+        unknown = post(strict, model="gpt-9000")
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "model_not_found"
+        assert post(strict, model="gpt-4.1").status_code == 200
+        assert post(strict, model="fakellm/echo").status_code == 200

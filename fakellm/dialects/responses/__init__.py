@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from fakellm.context import RequestContext
 from fakellm.dialects.azure import AzureDialect
 from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.catalogue import catalogue
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
 from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, bearer_key
@@ -71,6 +72,7 @@ class ResponsesDialect(Dialect):
     name: ClassVar[str] = "responses"
     client_base_path: ClassVar[str] = "/v1"
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/v1/responses") + stored_routes("/responses")
+    stream_cache_control: ClassVar[str | None] = None  # OpenAI's streams carry none
 
     def __init__(self) -> None:
         self.store = ResponseStore()
@@ -85,7 +87,9 @@ class ResponsesDialect(Dialect):
         return {"x-request-id": "req_" + ctx.ids.token(32, HEX), "openai-version": "2020-10-01"}
 
     def model_name(self, model: str) -> str:
-        return model
+        """The model as the response names it: the catalogue's dated snapshot (OpenAI's for this
+        dialect, Azure's deployments for Azure's), or the name as given."""
+        return catalogue().reported(self.name, model)
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -174,6 +178,7 @@ class AzureResponsesDialect(ResponsesDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/openai/v1/responses") + stored_routes("/openai/responses")
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/v1/responses", "/openai/responses")
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
+    stream_cache_control: ClassVar[str | None] = AzureDialect.stream_cache_control
 
     def __init__(self) -> None:
         super().__init__()
@@ -187,9 +192,6 @@ class AzureResponsesDialect(ResponsesDialect):
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         return self._azure.rate_limit_headers(status)
-
-    def model_name(self, model: str) -> str:
-        return self._azure.model_name(model)
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         if not ctx.route_path.startswith("/openai/v1/") and not ctx.query.get("api-version"):
