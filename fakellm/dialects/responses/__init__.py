@@ -16,11 +16,13 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.azure import AzureDialect
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
 from fakellm.dialects.catalogue import catalogue
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
 from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, bearer_key
+from fakellm.dialects.openai.readback import parse_error_body
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.dialects.responses import operations
 from fakellm.dialects.responses.events import SSE_MEDIA_TYPE, failure_event, stream_frames
 from fakellm.dialects.responses.ids import ResponseIds
@@ -33,6 +35,7 @@ from fakellm.dialects.responses.objects import (
     response_json,
     whole_body,
 )
+from fakellm.dialects.responses.readback import parse_events, parse_response_body
 from fakellm.dialects.responses.request import ResponsesOptions, parse_responses_body
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
 from fakellm.errors import ApiError
@@ -73,6 +76,16 @@ class ResponsesDialect(Dialect):
     client_base_path: ClassVar[str] = "/v1"
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/v1/responses") + stored_routes("/responses")
     stream_cache_control: ClassVar[str | None] = None  # OpenAI's streams carry none
+    shares_upstream_with: ClassVar[str | None] = "openai"  # recorded through OpenAI's host
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        path = cls.routes[0].pattern
+        return SampleCall(path, cls.sample_headers(key), {"model": model, "input": text, "stream": stream})
+
+    @classmethod
+    def sample_headers(cls, key: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {key}"}
 
     def __init__(self) -> None:
         self.store = ResponseStore()
@@ -153,6 +166,17 @@ class ResponsesDialect(Dialect):
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
         return operations.operate(self.store, operation, call)
 
+    # --- reading the provider's answers back (`fakellm record`) ------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_response_body(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
+
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "fakellm"} for m in model_ids]
         return NATIVE.encode({"object": "list", "data": data}).encode()
@@ -179,6 +203,11 @@ class AzureResponsesDialect(ResponsesDialect):
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/v1/responses", "/openai/responses")
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
     stream_cache_control: ClassVar[str | None] = AzureDialect.stream_cache_control
+    shares_upstream_with: ClassVar[str | None] = "azure"
+
+    @classmethod
+    def sample_headers(cls, key: str) -> dict[str, str]:
+        return {"api-key": key}
 
     def __init__(self) -> None:
         super().__init__()
