@@ -18,9 +18,9 @@ from fakellm.context import RequestContext
 from fakellm.dialects.azure import AzureDialect
 from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
 from fakellm.dialects.catalogue import catalogue
+from fakellm.dialects.openai import OpenAIDialect
 from fakellm.dialects.openai.encoding import NATIVE
-from fakellm.dialects.openai.errors import error_object
-from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, bearer_key
+from fakellm.dialects.openai.family import bearer_key
 from fakellm.dialects.openai.readback import parse_error_body
 from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.dialects.responses import operations
@@ -41,7 +41,6 @@ from fakellm.dialects.responses.store import ResponseStore, StoredResponse
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import StreamPlan
-from fakellm.ids import HEX
 from fakellm.model import ChatRequest, Message, Reply, TextPart, ToolCall
 from fakellm.tokens import reply_usage
 
@@ -89,6 +88,7 @@ class ResponsesDialect(Dialect):
 
     def __init__(self) -> None:
         self.store = ResponseStore()
+        self._openai = OpenAIDialect()
 
     def reset(self) -> None:
         self.store.clear()
@@ -97,7 +97,7 @@ class ResponsesDialect(Dialect):
         return bearer_key(ctx)
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        return {"x-request-id": "req_" + ctx.ids.token(32, HEX), "openai-version": "2020-10-01"}
+        return self._openai.response_headers(ctx)  # the same API host as chat completions
 
     def model_name(self, model: str) -> str:
         """The model as the response names it: the catalogue's dated snapshot (OpenAI's for this
@@ -184,8 +184,7 @@ class ResponsesDialect(Dialect):
     # --- errors ----------------------------------------------------------------------------------
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
-        body = NATIVE.encode({"error": error_object(error)}).encode()
-        return ErrorResponse(error.status, {"content-type": JSON_MEDIA_TYPE, **error.headers}, body)
+        return self._openai.render_error(error, ctx)
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         ids = response_ids(request, ctx)
