@@ -2,7 +2,7 @@
 
 Where two dialects share a path, the first whose `claims()` accepts the request answers it:
 - `/openai/v1/chat/completions` is Azure's v1 route and Groq's: with an `api-key` header it is
-  Azure's, otherwise Groq's.
+  Azure's, otherwise Groq's. So is `/openai/v1/embeddings`, which Groq refuses with its 404.
 - `GET /v1/models` is OpenAI's and (since google-genai 3 defaults to API version v1) Gemini's:
   with a Google key (`x-goog-api-key`, `?key=`) or `x-goog-api-client` it is Gemini's.
 - `GET /v1/models` (and `/v1/models/{id}`) is also Anthropic's: with an `anthropic-version` header
@@ -17,6 +17,12 @@ from __future__ import annotations
 from fakellm.dialects.anthropic import AnthropicDialect
 from fakellm.dialects.azure import AzureDialect
 from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
+from fakellm.dialects.embeddings import (
+    AzureEmbeddingsDialect,
+    GeminiEmbeddingsDialect,
+    GeminiOpenAIEmbeddingsDialect,
+    OpenAIEmbeddingsDialect,
+)
 from fakellm.dialects.gemini import GeminiDialect
 from fakellm.dialects.gemini.openai_compat import GeminiOpenAIDialect
 from fakellm.dialects.groq import GroqDialect
@@ -26,8 +32,13 @@ DIALECTS: tuple[type[Dialect], ...] = (
     GeminiOpenAIDialect,
     GeminiDialect,
     AzureDialect,
+    # Embeddings share their provider's name, keys and errors, on routes of their own.
+    AzureEmbeddingsDialect,
     GroqDialect,
+    GeminiOpenAIEmbeddingsDialect,
+    GeminiEmbeddingsDialect,
     AnthropicDialect,
+    OpenAIEmbeddingsDialect,
     OpenAIDialect,
 )
 
