@@ -383,3 +383,27 @@ def test_beta_client_and_async_streaming(llm: FakeLLM) -> None:
     pieces, text = asyncio.run(main())
     assert pieces == ["blue", " sky"]
     assert text == "blue sky"
+
+
+def test_rules_match_on_the_anthropic_dialect_and_see_the_request(llm: FakeLLM) -> None:
+    llm.add_scenario(
+        {
+            "name": "per-dialect",
+            "rules": [
+                {"name": "claude", "match": {"dialect": "anthropic"}, "reply": {"text": "hello from the Messages API"}},
+                {"name": "other", "reply": {"text": "hello from elsewhere"}},
+            ],
+        }
+    )
+    client = anthropic.Anthropic(base_url=llm.base_urls("per-dialect")["anthropic"], api_key="k", max_retries=0)
+    choice: Any = {"type": "any", "disable_parallel_tool_use": True}
+    tools: Any = [WEATHER_TOOL]
+    message = client.messages.create(
+        model=MODEL, max_tokens=50, messages=ECHO, tools=tools, tool_choice=choice, stop_sequences=["STOP"]
+    )
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "hello from the Messages API"
+    request = llm.requests.last.request
+    assert request is not None
+    assert (request.tool_choice.mode, request.parallel_tool_calls, request.stop) == ("required", False, ("STOP",))
+    assert [tool.name for tool in request.tools] == ["get_weather"]
