@@ -269,6 +269,14 @@ def test_content_blocks_become_messages() -> None:
         ),
         ({"model": "m", "max_tokens": 9, "messages": HI, "tool_choice": {"type": "maybe"}}, "Input tag 'maybe'"),
         (
+            {
+                "model": "m",
+                "max_tokens": 9,
+                "messages": [*HI, {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f"}]}],
+            },
+            "messages.1.content.0.input: Field required",
+        ),
+        (
             {"model": "m", "max_tokens": 9, "messages": HI, "tools": [{"name": "f"}]},
             "tools.0.custom.input_schema: Field required",
         ),
