@@ -407,3 +407,13 @@ def test_rules_match_on_the_anthropic_dialect_and_see_the_request(llm: FakeLLM) 
     assert request is not None
     assert (request.tool_choice.mode, request.parallel_tool_calls, request.stop) == ("required", False, ("STOP",))
     assert [tool.name for tool in request.tools] == ["get_weather"]
+
+
+def test_the_sdk_finds_the_server_from_env(llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in llm.env().items():
+        monkeypatch.setenv(name, value)
+    client = anthropic.Anthropic(max_retries=0)  # only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY tell it where
+    message = client.messages.create(model=MODEL, max_tokens=20, messages=ECHO)
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "blue sky"
+    assert llm.requests.last.dialect == "anthropic"
