@@ -33,6 +33,11 @@ DIALECTS = {
     "groq": ("/openai/v1/chat/completions", {}, lambda model: {"model": model, "messages": CHAT}),
     "gemini": ("/v1beta/models/{model}:generateContent", {"x-goog-api-key": "k"}, lambda model: GEMINI_BODY),
     "gemini_openai": ("/v1beta/openai/chat/completions", {}, lambda model: {"model": model, "messages": CHAT}),
+    "anthropic": (
+        "/v1/messages",
+        {"anthropic-version": "2023-06-01"},
+        lambda model: {"model": model, "max_tokens": 100, "messages": CHAT},
+    ),
 }
 
 
