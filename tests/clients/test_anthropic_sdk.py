@@ -12,6 +12,7 @@ import anthropic
 import pytest
 
 from fakellm.testing.harness import FakeLLM
+from fakellm.tokens import split_tokens
 
 MODEL = "claude-sonnet-4-5"
 ECHO: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky"}]
@@ -417,3 +418,29 @@ def test_the_sdk_finds_the_server_from_env(llm: FakeLLM, monkeypatch: pytest.Mon
     assert message.content[0].type == "text"
     assert message.content[0].text == "blue sky"
     assert llm.requests.last.dialect == "anthropic"
+
+
+def test_stream_faults_reach_the_sdk_as_they_would_from_anthropic(llm: FakeLLM) -> None:
+    client = anthropic.Anthropic(base_url=llm.anthropic_base_url, api_key="k", max_retries=0)
+    ask: list[Any] = [{"role": "user", "content": "Repeat with me: one two three four five six seven"}]
+
+    def read(scenario: str, prompt: list[Any] = ask) -> list[str]:
+        seen: list[str] = []
+        with client.messages.stream(
+            model=MODEL, max_tokens=100, messages=prompt, extra_headers={"X-FakeLLM-Scenario": scenario}
+        ) as stream:
+            for text in stream.text_stream:
+                seen.append(text)
+        return seen
+
+    with pytest.raises(anthropic.APIConnectionError):
+        read("disconnect")
+    assert llm.requests.last.fault == "disconnect"
+    with pytest.raises(ValueError, match="Unterminated string"):  # the SDK's JSON parser on a cut event
+        read("malformed")
+    unnamed: list[Any] = [{"role": "user", "content": "missing_data_prefix please"}]
+    broken = "".join(read("malformed", unnamed))
+    entry = llm.requests.last
+    assert entry.fault == "malformed:missing_data_prefix"
+    pieces = split_tokens(entry.text)
+    assert broken == "".join(pieces[:1] + pieces[2:])  # the SDK skips the event whose `data:` name is gone
