@@ -53,6 +53,20 @@ GEMINI: dict[str, Any] = {
     "tools": [{"functionDeclarations": [{"name": "f", "parameters": {"type": "OBJECT", "properties": {}}}]}],
     "generationConfig": {"candidateCount": 1, "maxOutputTokens": 20},
 }
+RESPONSES: dict[str, Any] = {
+    "model": "gpt-4.1",
+    "instructions": "Be brief.",
+    "input": [
+        {"role": "user", "content": [{"type": "input_text", "text": "Repeat with me: hi"}]},
+        {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "call_1", "output": "sunny"},
+    ],
+    "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}],
+    "text": {"format": {"type": "json_schema", "name": "w", "schema": {"type": "object"}}},
+    "reasoning": {"effort": "low", "summary": "auto"},
+    "max_output_tokens": 64,
+    "stream": True,
+}
 ANTHROPIC: dict[str, Any] = {
     "model": "claude-sonnet-4-5",
     "max_tokens": 200,
@@ -93,6 +107,12 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/_fakellm/scenarios", None),
     ("GET", "/_fakellm/health", None),
     ("GET", "/", None),
+    ("POST", "/v1/responses", RESPONSES),
+    ("POST", "/openai/v1/responses", RESPONSES),
+    ("POST", "/openai/responses?api-version=2025-04-01-preview", RESPONSES),
+    ("GET", "/v1/responses/resp_0123/input_items?limit=5&order=asc", None),
+    ("DELETE", "/v1/responses/resp_0123", None),
+    ("POST", "/v1/responses/resp_0123/cancel", None),
     ("POST", "/v1/nothing", CHAT),
     ("PUT", "/v1/chat/completions", CHAT),
 ]

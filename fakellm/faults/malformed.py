@@ -1,8 +1,7 @@
 """Deliberately broken stream framing, for testing how clients (and `fakellm check`) cope.
 
 Each breakage works on the bytes of one rendered frame, whatever the dialect's
-event separator (`\\n\\n` or `\\r\\n\\r\\n`) and whether an `event:` line comes before the
-`data: ` line (Anthropic's named events); a wrong content type is a header.
+event separator (`\\n\\n` or `\\r\\n\\r\\n`); a wrong content type is a header.
 """
 
 from __future__ import annotations
@@ -27,30 +26,27 @@ def _split_separator(data: bytes) -> tuple[bytes, bytes]:
     return data, b""
 
 
-def _data_field(body: bytes) -> int:
-    """Where the `data: ` field name starts: at the start, or on the line after an `event:` line; -1: none."""
+def _data_line(body: bytes) -> int:
+    """Where the event's `data: ` line starts (after an `event: ` line, if any); -1 if it has none."""
     if body.startswith(_PREFIX):
         return 0
-    for newline in (b"\n", b"\r"):
-        at = body.find(newline + _PREFIX)
-        if at != -1:
-            return at + 1
-    return -1
+    found = body.find(b"\n" + _PREFIX)
+    return found + 1 if found >= 0 else -1
 
 
 def truncate_json(data: bytes) -> bytes:
     """The event with its JSON cut off half way (the separator stays, so the client parses it)."""
     body, separator = _split_separator(data)
-    field = _data_field(body)
-    start = 0 if field == -1 else field + len(_PREFIX)
+    line = _data_line(body)
+    start = line + len(_PREFIX) if line >= 0 else 0
     cut = start + max(1, (len(body) - start) // 2)
     return body[:cut] + separator
 
 
 def drop_data_prefix(data: bytes) -> bytes:
     """The event without its `data: ` field name: a bare JSON line."""
-    field = _data_field(data)
-    return data if field == -1 else data[:field] + data[field + len(_PREFIX) :]
+    line = _data_line(data)
+    return data if line < 0 else data[:line] + data[line + len(_PREFIX) :]
 
 
 def drop_blank_line(data: bytes) -> bytes:
