@@ -65,7 +65,7 @@ def test_messages_create_returns_an_anthropic_message(client: anthropic.Anthropi
     assert message.stop_sequence is None
     assert message.id.startswith("msg_01")
     assert len(message.id) == 28
-    assert message.model == MODEL
+    assert message.model == "claude-sonnet-4-5-20250929"  # an alias answers with its snapshot
     assert message.usage.output_tokens == 2
     assert message.usage.input_tokens > 0
     assert message.usage.cache_read_input_tokens == 0
@@ -402,8 +402,10 @@ def test_rules_match_on_the_anthropic_dialect_and_see_the_request(llm: FakeLLM) 
     message = client.messages.create(
         model=MODEL, max_tokens=50, messages=ECHO, tools=tools, tool_choice=choice, stop_sequences=["STOP"]
     )
-    assert message.content[0].type == "text"
-    assert message.content[0].text == "hello from the Messages API"
+    # `any` forces a tool call whatever the rule says, as Claude would (the obey stage); the rule still chose.
+    assert [block.type for block in message.content] == ["tool_use"]
+    assert message.stop_reason == "tool_use"
+    assert llm.requests.last.rule == "claude"
     request = llm.requests.last.request
     assert request is not None
     assert (request.tool_choice.mode, request.parallel_tool_calls, request.stop) == ("required", False, ("STOP",))
