@@ -21,7 +21,7 @@ from fakellm.dialects.anthropic.message import answer, compact, message_object
 from fakellm.dialects.anthropic.models import model_body, model_page
 from fakellm.dialects.anthropic.readback import parse_error_body, parse_events, parse_message
 from fakellm.dialects.anthropic.request import parse_request
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
 from fakellm.dialects.catalogue import catalogue
 from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
@@ -32,6 +32,7 @@ from fakellm.tokens import prompt_tokens
 
 JSON_MEDIA_TYPE = "application/json"
 VERSION_HEADER = "anthropic-version"
+SAMPLE_VERSION = "2023-06-01"
 
 
 class AnthropicDialect(Dialect):
@@ -51,6 +52,12 @@ class AnthropicDialect(Dialect):
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1/messages",)
     key_headers: ClassVar[tuple[str, ...]] = ("x-api-key", "authorization")
     client_base_path: ClassVar[str] = ""  # the SDK adds /v1/messages to the server root
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As the anthropic SDK sends it (with the key as `x-api-key`, as most clients do)."""
+        body = {"model": model, "max_tokens": 1024, "messages": [{"role": "user", "content": text}], "stream": stream}
+        return SampleCall("/v1/messages", {"x-api-key": key, VERSION_HEADER: SAMPLE_VERSION}, body)
 
     # --- request -------------------------------------------------------------------------------
 
