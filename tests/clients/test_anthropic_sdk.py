@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
+import pydantic
 import pytest
 
 from fakellm.testing.harness import FakeLLM
@@ -446,3 +447,38 @@ def test_stream_faults_reach_the_sdk_as_they_would_from_anthropic(llm: FakeLLM) 
     assert entry.fault == "malformed:missing_data_prefix"
     pieces = split_tokens(entry.text)
     assert broken == "".join(pieces[:1] + pieces[2:])  # the SDK skips the event whose `data:` name is gone
+
+
+class City(pydantic.BaseModel):
+    name: str
+    population: int
+
+
+def test_every_reply_obeys_stop_sequences_tool_choice_and_output_format(client: anthropic.Anthropic) -> None:
+    said: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky today"}]
+    cut = client.messages.create(model=MODEL, max_tokens=100, messages=said, stop_sequences=["sky"])
+    assert (cut.stop_reason, cut.stop_sequence) == ("stop_sequence", "sky")
+    assert [(b.type, getattr(b, "text", None)) for b in cut.content] == [("text", "blue ")]
+    with client.messages.stream(model=MODEL, max_tokens=100, messages=said, stop_sequences=["sky"]) as stream:
+        streamed = stream.get_final_message()
+    assert (streamed.stop_reason, streamed.stop_sequence) == ("stop_sequence", "sky")
+    tools: Any = [WEATHER_TOOL, {"name": "other", "input_schema": {"type": "object"}}]
+    ask: list[Any] = [{"role": "user", "content": "hi"}]
+    tools_scenario = {"X-FakeLLM-Scenario": "tools"}
+    never = client.messages.create(
+        model=MODEL,
+        max_tokens=100,
+        messages=ask,
+        tools=tools,
+        tool_choice={"type": "none"},
+        extra_headers=tools_scenario,
+    )
+    assert [b.type for b in never.content] == ["text"]
+    assert never.stop_reason == "end_turn"
+    named = client.messages.create(
+        model=MODEL, max_tokens=100, messages=ask, tools=tools, tool_choice={"type": "tool", "name": "other"}
+    )
+    assert [(b.type, getattr(b, "name", None)) for b in named.content] == [("tool_use", "other")]
+    assert named.stop_reason == "tool_use"
+    parsed = client.messages.parse(model=MODEL, max_tokens=200, messages=ask, output_format=City)
+    assert isinstance(parsed.parsed_output, City)
