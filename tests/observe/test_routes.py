@@ -96,7 +96,7 @@ def test_a_scenario_s_own_keys_are_not_shown(make_server: Callable[..., ServerTh
     assert "sk-scenario-secret" not in response.text
 
 
-@pytest.mark.parametrize("dialect", ["openai", "azure", "gemini", "gemini_openai", "groq"])
+@pytest.mark.parametrize("dialect", ["openai", "azure", "gemini", "gemini_openai", "groq", "anthropic"])
 def test_try_it_s_sample_goes_through_the_real_route(server: ServerThread, dialect: str):
     query = {"dialect": dialect, "scenario": "echo", "text": "Repeat with me: sample works", "stream": "0"}
     sample = httpx.get(server.url + "/_fakellm/dashboard/sample", params=query).json()
