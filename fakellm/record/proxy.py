@@ -70,6 +70,7 @@ class RecordingProxy:
         # Made on first use, inside the server's event loop.
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, transport=self._transport)
+            self._client.headers.clear()  # only the client's own headers go upstream (no httpx user agent, ...)
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

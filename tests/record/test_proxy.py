@@ -159,3 +159,20 @@ def test_redact_patterns_and_the_clients_key_never_reach_the_file(tmp_path: Path
     assert KEY not in text
     (rule,) = rules(out)
     assert rule["match"]["user"]["equals"] == f"my card is {MASK}, key {MASK}"
+
+
+def test_the_clients_headers_go_upstream_as_sent_and_hop_by_hop_ones_do_not(tmp_path: Path, standin) -> None:  # type: ignore[no-untyped-def]
+    app, url = standin
+    app.queue("headers", OPENAI_STREAM)
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "headers"}]}
+    sent = {"authorization": f"Bearer {KEY}", "x-custom": "kept", "accept-encoding": "br, gzip", "te": "trailers"}
+    sent["user-agent"] = "my-app/1.0"
+    with recorder(tmp_path / "h.yaml", openai=url) as proxy:
+        httpx.post(proxy.openai_base_url + "/chat/completions", json=body, headers=sent)
+    headers = app.seen[0][2]
+    assert headers["authorization"] == f"Bearer {KEY}"
+    assert headers["x-custom"] == "kept"
+    assert headers["accept-encoding"] == "gzip"  # what the recorder can read back
+    assert "te" not in headers
+    assert headers["user-agent"] == "my-app/1.0"  # the client's own, not one the proxy's HTTP client adds
+    assert headers["host"] == url.removeprefix("http://")
