@@ -31,6 +31,7 @@ EXPECTED = {
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
     "Recorder(Upstreams(": ["Good morning!"],
+    "client.embeddings.create(": ["1536 1.0\nTrue"],
 }
 
 

@@ -176,3 +176,25 @@ def test_the_clients_headers_go_upstream_as_sent_and_hop_by_hop_ones_do_not(tmp_
     assert "te" not in headers
     assert headers["user-agent"] == "my-app/1.0"  # the client's own, not one the proxy's HTTP client adds
     assert headers["host"] == url.removeprefix("http://")
+
+
+def test_embeddings_and_model_lists_are_relayed_but_not_recorded(tmp_path: Path, upstream: FakeLLM) -> None:
+    out = tmp_path / "other.yaml"
+    with recorder(out, openai=upstream.url, gemini=upstream.url) as proxy:
+        embedded = httpx.post(
+            proxy.openai_base_url + "/embeddings", json={"model": "text-embedding-3-small", "input": "hi"}
+        )
+        gemini = httpx.post(
+            proxy.url + "/v1beta/models/gemini-embedding-001:embedContent",
+            json={"content": {"parts": [{"text": "hi"}]}},
+            headers={"x-goog-api-key": KEY},
+        )
+        models = httpx.get(proxy.openai_base_url + "/models")
+        stats = proxy.stats
+    assert embedded.status_code == 200
+    assert len(embedded.json()["data"][0]["embedding"]) == 1536
+    assert gemini.status_code == 200
+    assert models.status_code == 200
+    assert rules(out) == []
+    assert stats.forwarded == 3
+    assert len(stats.not_recorded) == 2  # the embeddings, said so; the model list is not a chat
