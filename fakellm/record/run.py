@@ -49,6 +49,7 @@ def record(upstream_specs: list[str], out: Path, name: str, redact: list[str], c
         port=config.port,
         log_level=config.log_level,
         access_log=False,
+        lifespan="off",
         server_header=False,  # the upstream's `server` and `date` headers are relayed as they are
         date_header=False,
         **uvicorn_limits(config),
