@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
+from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_BODY
 from fakellm.context import RequestContext
 from fakellm.dialects import all_dialects
 from fakellm.errors import ApiError
@@ -28,6 +28,7 @@ from fakellm.record.redact import Redactor
 from fakellm.record.upstreams import Upstreams
 from fakellm.record.writer import ScenarioWriter
 from fakellm.server.body import ClientGone, decode_json, read_body
+from fakellm.server.hosts import HostPolicy
 from fakellm.server.router import SCENARIO_PREFIX, RouteMiss, Router
 from fakellm.server.transport import send_body
 
@@ -55,8 +56,12 @@ class RecordingProxy:
         max_body: int = DEFAULT_MAX_BODY,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        host: str = DEFAULT_HOST,
     ) -> None:
+        """`host`: the address the proxy is bound to; as with `fakellm serve`, when it is a loopback one
+        only loopback names are answered, and other sites' browser pages are refused (403)."""
         self.upstreams = upstreams
+        self.hosts = HostPolicy((), host)
         self.writer = writer
         self.redactor = redactor or Redactor()
         self.max_body = max_body
@@ -78,6 +83,11 @@ class RecordingProxy:
             return
         found = self.router.resolve(scope)
         ctx = found.ctx if isinstance(found, RouteMiss) else found
+        headers = ctx.headers
+        refusal = self.hosts.judge(scope, headers.get("host"), headers.get("origin"), headers.get("sec-fetch-site"))
+        if refusal is not None:
+            await _refuse(ctx, refusal, send)
+            return
         dialect = ctx.dialect
         upstream = self.upstreams.for_dialect(dialect)
         if upstream is None:

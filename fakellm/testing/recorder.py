@@ -34,7 +34,7 @@ class Recorder:
     ) -> None:
         self.path = path
         self.name = name
-        self.proxy = RecordingProxy(upstreams, ScenarioWriter(path, name), redactor=Redactor(redact))
+        self.proxy = RecordingProxy(upstreams, ScenarioWriter(path, name), redactor=Redactor(redact), host=host)
         self._host, self._port = host, port
         self._thread: ServerThread | None = None
 

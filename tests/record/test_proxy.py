@@ -198,3 +198,14 @@ def test_embeddings_and_model_lists_are_relayed_but_not_recorded(tmp_path: Path,
     assert rules(out) == []
     assert stats.forwarded == 3
     assert len(stats.not_recorded) == 2  # the embeddings, said so; the model list is not a chat
+
+
+def test_other_sites_pages_and_other_host_names_are_refused(tmp_path: Path, upstream: FakeLLM) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    with recorder(tmp_path / "hosts.yaml", openai=upstream.url) as proxy:
+        url = proxy.openai_base_url + "/chat/completions"
+        page = httpx.post(url, json=body, headers={"origin": "https://evil.example", "sec-fetch-site": "cross-site"})
+        rebound = httpx.post(url, json=body, headers={"host": "evil.example"})
+    assert page.status_code == 403
+    assert rebound.status_code == 421
+    assert len(upstream.requests) == 0
