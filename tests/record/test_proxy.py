@@ -8,6 +8,7 @@ from pathlib import Path
 
 import groq
 import httpx
+import openai
 import pytest
 from openai import OpenAI
 
@@ -209,3 +210,30 @@ def test_other_sites_pages_and_other_host_names_are_refused(tmp_path: Path, upst
     assert page.status_code == 403
     assert rebound.status_code == 421
     assert len(upstream.requests) == 0
+
+
+def test_an_error_after_the_200_is_recorded_and_replayed_after_the_content(tmp_path: Path, standin) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.captured import OPENAI_MIDSTREAM_ERROR
+
+    app, url = standin
+    app.queue("Go on", OPENAI_MIDSTREAM_ERROR)
+    out = tmp_path / "midstream.yaml"
+
+    def ask(base_url: str) -> tuple[str, str]:
+        client = OpenAI(base_url=base_url, api_key=KEY, max_retries=0)
+        received: list[str] = []
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Go on"}], stream=True
+        )
+        with pytest.raises(openai.APIError) as failed:
+            received.extend(c.choices[0].delta.content or "" if c.choices else "" for c in stream)
+        return "".join(received), failed.value.message
+
+    with recorder(out, "midstream", openai=url) as proxy:
+        recorded = ask(proxy.openai_base_url)
+    (rule,) = rules(out)
+    assert rule["stream"] == {"error_after": "end", "error_message": recorded[1]}
+    with FakeLLM([out], default_scenario="midstream", builtin=False) as replay:
+        replayed = ask(replay.openai_base_url)
+    assert replayed == recorded == ("Hello", recorded[1])
+    assert "apologize" in recorded[1]
