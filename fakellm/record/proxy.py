@@ -9,6 +9,7 @@ recorded. A dialect without an upstream is answered 502 in its own shape, naming
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -70,6 +71,7 @@ class RecordingProxy:
         self.stats = RecordStats()
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._writing = asyncio.Lock()
 
     def client(self) -> httpx.AsyncClient:
         # Made on first use, inside the server's event loop.
@@ -121,7 +123,8 @@ class RecordingProxy:
             hung_up = False
         self.stats.hung_up += hung_up
         if request is not None:
-            self._record(ctx, request, capture)
+            async with self._writing:  # one rule at a time, numbered in the order they are written
+                await self._record(ctx, request, capture)
 
     def _parse(self, ctx: RequestContext, raw: bytes) -> ChatRequest | None:
         try:
@@ -129,7 +132,7 @@ class RecordingProxy:
         except ApiError:
             return None  # the upstream will say what is wrong with it; nothing to match on
 
-    def _record(self, ctx: RequestContext, request: ChatRequest, capture: Capture) -> None:
+    async def _record(self, ctx: RequestContext, request: ChatRequest, capture: Capture) -> None:
         dialect = ctx.dialect
         number = self.writer.next_number()
         name = f"{number}: {dialect.name} {request.model}".strip()
@@ -142,7 +145,8 @@ class RecordingProxy:
         key = dialect.api_key(ctx)
         secrets = [key] if key else []
         try:
-            self.writer.append(self.redactor.value(rule, secrets))
+            # In a thread: flushing to disk must not hold up the streams other clients are being relayed.
+            await asyncio.to_thread(self.writer.append, self.redactor.value(rule, secrets))
         except ValueError as exc:
             self.stats.not_recorded.append(f"{name}: {exc}")
             logger.warning("fakellm record: %s could not be written: %s", name, exc)
