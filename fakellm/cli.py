@@ -22,6 +22,7 @@ from fakellm.config import (
     DEFAULT_RATE_LIMIT_MAX_CLIENTS,
     DEFAULT_SCENARIO,
     LOG_LEVELS,
+    MEMORY_STATE,
     ConfigError,
     ServerConfig,
     env_host,
@@ -48,6 +49,12 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="scenario files or directories to load besides the built-in library",
     )
     serve.add_argument("--no-builtin", action="store_true", help="do not load the built-in scenario library")
+    serve.add_argument(
+        "--strict-models",
+        action="store_true",
+        default=None,
+        help="answer a model name the provider does not serve with its 404, as the real API does",
+    )
     serve.add_argument("--default-scenario", default=DEFAULT_SCENARIO, help="scenario used when none is chosen")
     serve.add_argument(
         "--api-key",
@@ -83,6 +90,17 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         f"({DEFAULT_JOURNAL_MAX_BYTES // 2**20} MiB)",
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+    serve.add_argument("--no-metrics", action="store_true", help="do not serve GET /metrics (Prometheus)")
+    serve.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="processes answering on the one port (1)"
+    )
+    serve.add_argument(
+        "--state",
+        default=None,
+        metavar="memory|redis://HOST:PORT/DB",
+        help=f"where rate-limit budgets, error counters, sequences and the journal live: {MEMORY_STATE} "
+        "(this process, the default) or a Redis that every worker and replica shares",
+    )
     _exposure_flags(serve)
 
 
@@ -136,6 +154,7 @@ _FLAGS = {
     "api_keys": "--api-key",
     "include_builtin": "--no-builtin",
     "allowed_hosts": "--allowed-host",
+    "metrics": "--no-metrics",
 }
 
 
@@ -147,6 +166,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "port": args.port if args.port is not None else env_port(),
         "scenario_paths": tuple(args.scenarios),
         "include_builtin": not args.no_builtin,
+        "strict_models": args.strict_models,
         "default_scenario": args.default_scenario,
         "api_keys": tuple(args.api_key),
         "seed": args.seed,
@@ -163,6 +183,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "keep_alive_timeout": args.keep_alive_timeout,
         "max_connections": args.max_connections,
         "rate_limit_max_clients": args.rate_limit_max_clients,
+        "metrics": False if args.no_metrics else None,
+        "workers": args.workers,
+        "state": args.state,
     }
     try:
         return ServerConfig(**{name: value for name, value in given.items() if value is not None})
@@ -226,7 +249,16 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     check.add_argument(
         "--api-key", default=None, metavar="KEY", help="the key to send; also checks a wrong key gets 401"
     )
-    check.add_argument("--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo)")
+    check.add_argument(
+        "--dialect",
+        choices=("openai", "responses", "anthropic"),
+        default="openai",
+        help="openai: a platform's probe to URL/chat/completions; responses: the Responses API (URL/responses); "
+        "anthropic: the anthropic SDK's requests to URL/v1/messages (URL is then the server root)",
+    )
+    check.add_argument(
+        "--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo; claude-sonnet-4-5)"
+    )
     check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
 
@@ -240,7 +272,19 @@ def check(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print("fakellm check: --timeout must be more than 0", file=sys.stderr)
         return 2
-    report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
+    if args.dialect == "responses":
+        from fakellm.check.responses_checks import run_responses_check
+
+        model = args.model or "gpt-4.1"
+        report = run_responses_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    elif args.dialect == "anthropic":
+        from fakellm.check.anthropic import DEFAULT_MODEL as ANTHROPIC_MODEL
+        from fakellm.check.anthropic import run_anthropic_check
+
+        model = args.model or ANTHROPIC_MODEL
+        report = run_anthropic_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    else:
+        report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
     print(report.to_json() if args.json else report.render())
     return 0 if report.passed else 1
 

@@ -1,6 +1,7 @@
 """The fault stage: what happens to a reply on its way out.
 
-Once per request, `FaultStage.plan` lays the `X-FakeLLM-*` headers over the scenario's settings
+Once per request, `FaultStage.plan` (a coroutine: with a shared state store, the counters and budgets
+are a round trip away) lays the `X-FakeLLM-*` headers over the scenario's settings
 (merged when the scenario was built), admits the request or refuses it (rate limits and injected
 errors, raised as `ApiError`), and writes the `FaultPlan`: the stream script the dialect frames,
 and the timing `FaultPlan.deliver` gives the frames. It never sees a scenario, only what one chose.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from typing import TYPE_CHECKING
 
 from fakellm.config import DEFAULT_RATE_LIMIT_MAX_CLIENTS
 from fakellm.context import RequestContext
@@ -23,6 +25,9 @@ from fakellm.frames import StreamScript
 from fakellm.model import ChatRequest, Reply
 from fakellm.tokens import reply_usage
 
+if TYPE_CHECKING:
+    from fakellm.state import StateStore
+
 __all__ = ["FaultPlan", "FaultStage"]
 HUNG_UP_STALL_S = 30.0  # how long a replayed cut-off recording stays silent before the connection drops
 
@@ -31,7 +36,8 @@ class FaultStage:
     """Plans each request's faults; keeps the per-scenario counters, random streams and rate-limit
     budgets. `defaults` (the server-wide settings) answer for a scenario that brings no settings;
     `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`); recorded timings play
-    `replay_speed` times as fast (0: at once)."""
+    `replay_speed` times as fast (0: at once). With a shared `state` store, the error counters and
+    budgets live there instead (random streams stay per process)."""
 
     def __init__(
         self,
@@ -39,9 +45,11 @@ class FaultStage:
         seed: int | None = None,
         rate_limit_max_clients: int = DEFAULT_RATE_LIMIT_MAX_CLIENTS,
         replay_speed: float = 1.0,
+        state: StateStore | None = None,
     ) -> None:
         self.defaults = defaults
         self.replay_speed = replay_speed
+        self.state = state
         self.seed = seed
         self.limiter = RateLimiter(rate_limit_max_clients)
         self._counters: dict[str, int] = {}
@@ -53,7 +61,7 @@ class FaultStage:
         self._rngs.clear()
         self.limiter.reset()
 
-    def plan(
+    async def plan(
         self,
         ctx: RequestContext,
         request: ChatRequest,
@@ -70,8 +78,8 @@ class FaultStage:
             return NO_FAULTS
         headers: dict[str, str] = {}
         if settings.rate_limit is not None:
-            headers = self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
-        if settings.error is not None and self._triggered(settings.error, scope):
+            headers = await self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
+        if settings.error is not None and await self._triggered(settings.error, scope):
             raise injected_error(settings.error, model, headers)
         timing = settings.timing if self.replay_speed > 0 else None
         if settings.timing is not None:  # a recording plays its own timing, never the latency settings
@@ -120,9 +128,11 @@ class FaultStage:
             self._rngs[key] = rng
         return rng
 
-    def _triggered(self, spec: ErrorSpec, scope: str) -> bool:
-        count = self._counters.get(scope, 0) + 1
-        self._counters[scope] = count
+    async def _triggered(self, spec: ErrorSpec, scope: str) -> bool:
+        if self.state is not None:
+            count = await self.state.incr("errors:" + scope)
+        else:
+            count = self._counters[scope] = self._counters.get(scope, 0) + 1
         triggers = [spec.every, spec.first, spec.probability]
         if all(t is None for t in triggers):
             return True
@@ -132,7 +142,7 @@ class FaultStage:
             return True
         return spec.probability is not None and self._rng(scope, "error", spec.seed).random() < spec.probability
 
-    def _rate_limit(
+    async def _rate_limit(
         self,
         spec: RateLimitSpec,
         ctx: RequestContext,
@@ -147,8 +157,12 @@ class FaultStage:
             # Only a digest of the key is kept, so no key sits in memory longer than the request.
             client = hashlib.sha256((dialect.api_key(ctx) or "").encode()).hexdigest()
         tokens = reply_usage(request, replies).total_tokens
+        slot, rpm, tpm = (scope, client), spec.requests_per_minute, spec.tokens_per_minute
         try:
-            status = self.limiter.acquire((scope, client), spec.requests_per_minute, spec.tokens_per_minute, tokens)
+            if self.state is not None:
+                status = await self.state.take(slot, rpm, tpm, tokens)
+            else:
+                status = self.limiter.acquire(slot, rpm, tpm, tokens)
         except RateLimited as over:
             raise over_limit_error(over, dialect.rate_limit_headers(over.status), model) from None
         return dialect.rate_limit_headers(status)

@@ -91,6 +91,7 @@ class FakeLLM:
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
     `header_timeout` / `body_timeout`: seconds a client may take to send a request's headers / body.
     `replay_speed`: how many times as fast recorded timings play (0: at once).
+    `strict_models`: a model name the provider does not serve gets the provider's 404 (`--strict-models`).
     """
 
     def __init__(
@@ -109,6 +110,7 @@ class FakeLLM:
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
         replay_speed: float = 1.0,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        strict_models: bool = False,
     ) -> None:
         self._initial_scenarios, paths = split_sources(scenarios, seed)
         self.config = ServerConfig(
@@ -123,6 +125,7 @@ class FakeLLM:
             header_timeout=header_timeout,
             replay_speed=replay_speed,
             body_timeout=body_timeout,
+            strict_models=strict_models,
         )
         self.strict = strict
         self.settle_timeout = settle_timeout
@@ -193,7 +196,8 @@ class FakeLLM:
         return self._thread.url
 
     def base_urls(self, scenario: str | None = None) -> dict[str, str]:
-        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq); with `scenario`,
+        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq, anthropic, and responses
+        and azure_responses, which equal openai's and azure's); with `scenario`,
         URLs that pick that scenario through the `/s/{name}/` prefix."""
         return base_urls(f"{self.url}/s/{scenario}" if scenario else self.url)
 
@@ -214,6 +218,11 @@ class FakeLLM:
         return self.base_urls()["groq"]
 
     @property
+    def anthropic_base_url(self) -> str:
+        """The server root: the anthropic SDK adds `/v1/messages` itself."""
+        return self.base_urls()["anthropic"]
+
+    @property
     def api_key(self) -> str:
         """A key the server accepts: the first configured one, or a placeholder when any key passes."""
         keys = self.app.api_keys
@@ -221,7 +230,8 @@ class FakeLLM:
 
     def env(self) -> dict[str, str]:
         """Environment variables that point each official SDK at this server (for code that builds its
-        own client): OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL, GROQ_BASE_URL and keys."""
+        own client): OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL, GROQ_BASE_URL,
+        ANTHROPIC_BASE_URL and keys."""
         urls, key = self.base_urls(), self.api_key
         return {
             "OPENAI_BASE_URL": urls["openai"],
@@ -233,6 +243,8 @@ class FakeLLM:
             "GEMINI_API_KEY": key,
             "GROQ_BASE_URL": urls["groq"],
             "GROQ_API_KEY": key,
+            "ANTHROPIC_BASE_URL": urls["anthropic"],
+            "ANTHROPIC_API_KEY": key,
         }
 
     # --- scenarios and settings, changeable while running ----------------------------------------

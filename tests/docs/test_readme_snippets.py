@@ -27,11 +27,26 @@ EXPECTED = {
     "AzureOpenAI(": ["gpt-4o-2024-11-20 hello Azure", "<prompt filter chunk>"],
     "genai.Client(": ["hello Gemini", "hello there"],
     "Groq(": ["reasoning: ", "answer: "],
+    "anthropic.Anthropic(": ["hello Claude end_turn", "['thinking', 'text']", "MessageTokensCount(input_tokens="],
     "s/flaky/v1": ["ok\n503\nok\n503"],
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
-    "Recorder(Upstreams(": ["Good morning!"],
     "client.embeddings.create(": ["1536 1.0\nTrue"],
+    "top_logprobs=2": ["gpt-4o", "'hello' ['hello', 'Hello']", "' there' [' there', ' There']"],
+    # "Using fakellm with your framework"
+    "OpenAIChatModel(": ["CityInfo(city="],
+    "GroqModel(": ["GroqModel Verdict(ok=", "GoogleModel Verdict(ok="],
+    "OpenAIChatCompletionsModel(": ["Forecast(city="],
+    "with_structured_output(": ["Person(name=", "\nPerson(name="],
+    "client.responses.create(": [
+        "completed hello Responses",
+        "and again",
+        "response.created response.completed reasoning",
+    ],
+    "Recorder(Upstreams(": ["Good morning!"],
+    "text_string_to_metric_families(": [
+        "{'dialect': 'openai', 'ended': 'completed', 'scenario': 'echo', 'status': '200'} 1.0"
+    ],
 }
 
 
