@@ -19,8 +19,10 @@ from fakellm.dialects.anthropic.events import stream_frames
 from fakellm.dialects.anthropic.headers import message_id, rate_limit_headers, request_id
 from fakellm.dialects.anthropic.message import answer, compact, message_object
 from fakellm.dialects.anthropic.models import model_body, model_page
+from fakellm.dialects.anthropic.readback import parse_error_body, parse_events, parse_message
 from fakellm.dialects.anthropic.request import check_version, parse_request
 from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import StreamPlan
@@ -71,6 +73,17 @@ class AnthropicDialect(Dialect):
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         return rate_limit_headers(status)
+
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_message(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
 
     # --- bodies --------------------------------------------------------------------------------
 

@@ -20,10 +20,12 @@ from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, Operati
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
 from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, bearer_key
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.dialects.responses import operations
 from fakellm.dialects.responses.events import SSE_MEDIA_TYPE, failure_event, stream_frames
 from fakellm.dialects.responses.ids import ResponseIds
 from fakellm.dialects.responses.objects import final_output, final_status, plan_output, response_ids, response_json
+from fakellm.dialects.responses.readback import parse_error_body, parse_events, parse_response_body
 from fakellm.dialects.responses.request import ResponsesOptions, parse_responses_body
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
 from fakellm.errors import ApiError
@@ -62,6 +64,7 @@ def output_messages(replies: list[Reply]) -> list[Message]:
 class ResponsesDialect(Dialect):
     name: ClassVar[str] = "responses"
     client_base_path: ClassVar[str] = "/v1"
+    shares_upstream_with: ClassVar[str | None] = "openai"  # the same host as Chat Completions
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/v1/responses") + stored_routes("/responses")
 
     def __init__(self) -> None:
@@ -78,6 +81,17 @@ class ResponsesDialect(Dialect):
 
     def model_name(self, model: str) -> str:
         return model
+
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_response_body(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -168,6 +182,7 @@ class AzureResponsesDialect(ResponsesDialect):
 
     name: ClassVar[str] = "azure_responses"
     client_base_path: ClassVar[str] = ""
+    shares_upstream_with: ClassVar[str | None] = "azure"
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/openai/v1/responses") + stored_routes("/openai/responses")
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/v1/responses", "/openai/responses")
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
