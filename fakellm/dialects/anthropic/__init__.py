@@ -88,6 +88,17 @@ class AnthropicDialect(Dialect):
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         return rate_limit_headers(status)
 
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_message(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
+
     # --- bodies --------------------------------------------------------------------------------
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
@@ -116,17 +127,6 @@ class AnthropicDialect(Dialect):
             return OperationResult(json.dumps({"input_tokens": prompt_tokens(request)}).encode())
         # `models` and `model` are only routed here with an `anthropic-version` header (`claims`).
         return await super().operate(operation, call)
-
-    # --- reading Anthropic's answers back (`fakellm record`) -------------------------------------
-
-    def parse_response(self, body: bytes) -> ReadBack | None:
-        return parse_message(body)
-
-    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
-        return parse_events(events)
-
-    def parse_error(self, body: bytes) -> ErrorText | None:
-        return parse_error_body(body)
 
     # --- errors --------------------------------------------------------------------------------
 

@@ -104,6 +104,17 @@ class ResponsesDialect(Dialect):
         dialect, Azure's deployments for Azure's), or the name as given."""
         return catalogue().reported(self.name, model)
 
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_response_body(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
+
     # --- requests --------------------------------------------------------------------------------
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
@@ -166,17 +177,6 @@ class ResponsesDialect(Dialect):
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
         return operations.operate(self.store, operation, call)
 
-    # --- reading the provider's answers back (`fakellm record`) ------------------------------------
-
-    def parse_response(self, body: bytes) -> ReadBack | None:
-        return parse_response_body(body)
-
-    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
-        return parse_events(events)
-
-    def parse_error(self, body: bytes) -> ErrorText | None:
-        return parse_error_body(body)
-
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         data = [{"id": m, "object": "model", "created": 1700000000, "owned_by": "fakellm"} for m in model_ids]
         return NATIVE.encode({"object": "list", "data": data}).encode()
@@ -198,11 +198,11 @@ class AzureResponsesDialect(ResponsesDialect):
 
     name: ClassVar[str] = "azure_responses"
     client_base_path: ClassVar[str] = ""
+    shares_upstream_with: ClassVar[str | None] = "azure"
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/openai/v1/responses") + stored_routes("/openai/responses")
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/v1/responses", "/openai/responses")
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
     stream_cache_control: ClassVar[str | None] = AzureDialect.stream_cache_control
-    shares_upstream_with: ClassVar[str | None] = "azure"
 
     @classmethod
     def sample_headers(cls, key: str) -> dict[str, str]:
