@@ -3,6 +3,7 @@ endpoints, the live feed, the request detail, Try it's sample and the bounded ch
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -14,9 +15,14 @@ import openai
 import pytest
 
 from fakellm.config import ServerConfig
+from fakellm.dialects.openai import OpenAIDialect
+from fakellm.journal import Journal
+from fakellm.journal.events import JournalEvent
+from fakellm.observe.feed import Watcher
 from fakellm.server.app import FakeLLMApp
 from fakellm.server.urls import banner
 from fakellm.testing.server_thread import ServerThread
+from tests.support.contexts import context_for
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Repeat with me: red green blue"}]}
@@ -182,3 +188,36 @@ def test_a_public_server_without_a_key_checks_no_private_address():
         assert "--api-key" in response.json()["error"]["message"]
     finally:
         server.stop()
+
+
+def test_a_closed_feed_stops_listening(make_server: Callable[..., ServerThread]):
+    server = make_server()
+    events = server.app.journal.events
+    before = events.listeners  # the metrics
+    with httpx.stream("GET", server.url + "/_fakellm/events") as response:
+        lines = response.iter_lines()  # kept: a dropped generator closes the response
+        next(lines)
+        assert events.listeners == before + 1
+        assert events.watching_chunks
+    deadline = time.monotonic() + 5
+    while events.listeners != before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert events.listeners == before
+    assert not events.watching_chunks
+
+
+def test_a_feed_that_falls_behind_is_told_and_let_go(monkeypatch):
+    monkeypatch.setattr("fakellm.observe.feed.QUEUE_SIZE", 3)
+    journal = Journal()
+    entry = journal.open(context_for(OpenAIDialect(), path="/v1/chat/completions"))
+
+    async def run() -> list[bytes]:
+        watcher = Watcher(journal)
+        for _ in range(5):  # nobody reads meanwhile
+            watcher(JournalEvent("chunk", entry, {"sent": 1, "text": "x", "at_ms": 1.0}))
+        return [message async for message in watcher.messages()]
+
+    messages = asyncio.run(run())
+    assert messages[0].startswith(b"event: hello\n")
+    assert messages[-1].startswith(b"event: lag\n")
+    assert len(messages) == 2
