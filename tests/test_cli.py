@@ -201,6 +201,11 @@ def test_journal_max_bytes_flag(clean_env: pytest.MonkeyPatch) -> None:
     assert config.journal_max_bytes == 4096
 
 
+def test_no_metrics_flag(clean_env: pytest.MonkeyPatch) -> None:
+    assert config_from_args(build_parser().parse_args(["serve"])).metrics is True
+    assert config_from_args(build_parser().parse_args(["serve", "--no-metrics"])).metrics is False
+
+
 def test_defaults_come_from_the_server_config(clean_env: pytest.MonkeyPatch) -> None:
     # Flags left out fall back to ServerConfig's own defaults, not to copies kept in the CLI.
     assert config_from_args(build_parser().parse_args(["serve"])) == ServerConfig()
