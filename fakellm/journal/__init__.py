@@ -137,6 +137,8 @@ class JournalEntry:
     stream: bool = False
     text: str = ""
     tool_calls: list[dict[str, str]] = field(default_factory=list)
+    # How the replies were changed to obey the request (tool choice, output format, stop, max_tokens…).
+    adjustments: list[str] = field(default_factory=list)
     chunks: int = 0
     ttft_ms: float | None = None
     total_ms: float | None = None
@@ -155,6 +157,9 @@ class JournalEntry:
         self.text = replies[0].text if replies else ""
         if replies and replies[0].tool_calls:
             self.tool_calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in replies[0].tool_calls]
+        for index, reply in enumerate(replies):
+            prefix = f"choice {index}: " if len(replies) > 1 else ""
+            self.adjustments += [prefix + note for note in reply.adjustments]
 
     def bound(self, max_bytes: int) -> None:
         """Weigh the settled entry; over `max_bytes`, keep only that many characters of its texts
@@ -190,6 +195,7 @@ class JournalEntry:
         data["headers"] = dict(self.headers)
         data["query"] = dict(self.query)
         data["tool_calls"] = [dict(c) for c in self.tool_calls]
+        data["adjustments"] = list(self.adjustments)
         data["request"] = request_to_dict(self.request) if self.request else None
         return data
 
@@ -203,7 +209,8 @@ class JournalEntry:
         elif self.error:
             how = f"{self.ended}: {self.error}"
         said = f" user: {self.user_text[:60]!r}" if self.request else ""
-        return f"#{self.id} {self.method} {self.path} [{where}] {self.status or '-'} {how}{said}"
+        adjusted = f" (adjusted: {'; '.join(self.adjustments)})" if self.adjustments else ""
+        return f"#{self.id} {self.method} {self.path} [{where}] {self.status or '-'} {how}{said}{adjusted}"
 
 
 def new_entry(entry_id: int, ctx: RequestContext) -> JournalEntry:
