@@ -98,13 +98,14 @@ class Dialect(ABC):
     # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
     shares_upstream_with: ClassVar[str | None] = None
 
+    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
+    stream_cache_control: ClassVar[str | None] = "no-cache"
+
     @classmethod
     def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
         """What this provider's client sends to say `text` to `model` with `key`; None when the
         dialect offers no sample (the dashboard then only lists its routes)."""
         return None
-    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
-    stream_cache_control: ClassVar[str | None] = "no-cache"
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""

@@ -117,26 +117,34 @@ SNIPPETS: dict[str, str] = {
         'client = OpenAI(base_url="{base}", api_key="{key}")\n'
         'client.responses.create(model="gpt-4o-mini", input="Hello")'
     ),
+    "azure_responses": (
+        "from openai import AzureOpenAI\n\n"
+        'client = AzureOpenAI(azure_endpoint="{base}", api_key="{key}", api_version="2025-04-01-preview")\n'
+        'client.responses.create(model="gpt-4o-mini", input="Hello")'
+    ),
 }
 
 
 def dialect_rows(dialects: Sequence[type[Dialect]]) -> list[dict[str, Any]]:
-    """Every dialect: its base URL (as a `{base}` template), its routes, and an SDK snippet."""
-    rows = []
+    """Every dialect by name (a provider's embeddings share its name, on routes of their own): its base
+    URL (as a `{base}` template), all its routes, an SDK snippet, and whether "Try it" can speak it."""
+    groups: dict[str, list[type[Dialect]]] = {}
+    for dialect in dialects:
+        groups.setdefault(dialect.name, []).append(dialect)
     known = list(SNIPPETS)  # the SDKs people use most first, then the rest in the registry's order
-    for dialect in sorted(dialects, key=lambda d: known.index(d.name) if d.name in known else len(known)):
-        base = PLACEHOLDER + dialect.client_base_path
-        routes = [f"{r.method} {_route_text(r.pattern)}" for r in dialect.routes]
-        snippet = SNIPPETS.get(dialect.name, "").replace("{base}", base)
-        sample = dialect.sample_call("Hello", "gpt-4o-mini", "KEY", stream=True)
+    rows = []
+    for name in sorted(groups, key=lambda n: known.index(n) if n in known else len(known)):
+        members = groups[name]
+        base = PLACEHOLDER + members[0].client_base_path
+        chat = next((found for d in members if (found := chat_base(d)) is not None), None)
         rows.append(
             {
-                "name": dialect.name,
+                "name": name,
                 "base_url": base,
-                "chat_base": None if chat_base(dialect) is None else PLACEHOLDER + (chat_base(dialect) or ""),
-                "routes": routes,
-                "snippet": snippet,
-                "try": sample is not None,
+                "chat_base": None if chat is None else PLACEHOLDER + chat,
+                "routes": [f"{r.method} {_route_text(r.pattern)}" for d in members for r in d.routes],
+                "snippet": SNIPPETS.get(name, "").replace("{base}", base),
+                "try": any(d.sample_call("Hello", "gpt-4o-mini", "KEY", stream=True) is not None for d in members),
             }
         )
     return rows

@@ -249,7 +249,7 @@ def test_forwarded_headers_change_the_urls_shown(browser: object, open_page: Cal
 def test_try_it_sends_through_the_real_route(live: ServerThread, open_page: Callable[..., object]):
     page = open_page(live)
     page.wait_for_selector("#feed-state.on")
-    for dialect in ("openai", "gemini", "azure"):
+    for dialect in ("openai", "gemini", "anthropic", "responses", "azure"):
         page.select_option("#try-dialect", dialect)
         page.select_option("#try-scenario", "echo")
         page.fill("#try-text", f"Repeat with me: hello from {dialect}")

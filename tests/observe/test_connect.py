@@ -91,6 +91,9 @@ def test_every_dialect_of_the_registry_is_listed_with_its_routes():
     assert 'base_url="{base}/v1"'.replace("{base}", PLACEHOLDER) in rows["openai"]["snippet"]
     assert "AzureOpenAI(azure_endpoint" in rows["azure"]["snippet"]
     assert rows["groq"]["chat_base"] == PLACEHOLDER + "/openai/v1"
+    # A provider's embeddings share its name: one row, with the routes of both.
+    assert {"POST /v1/chat/completions", "POST /v1/embeddings"} <= set(rows["openai"]["routes"])
+    assert rows["openai"]["chat_base"] == PLACEHOLDER + "/v1"
 
 
 def test_the_platforms_paths_come_from_the_dialects_routes():

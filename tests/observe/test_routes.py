@@ -102,16 +102,23 @@ def test_a_scenario_s_own_keys_are_not_shown(make_server: Callable[..., ServerTh
     assert "sk-scenario-secret" not in response.text
 
 
-@pytest.mark.parametrize("dialect", ["openai", "azure", "gemini", "gemini_openai", "groq"])
-def test_try_it_s_sample_goes_through_the_real_route(server: ServerThread, dialect: str):
-    query = {"dialect": dialect, "scenario": "echo", "text": "Repeat with me: sample works", "stream": "0"}
-    sample = httpx.get(server.url + "/_fakellm/dashboard/sample", params=query).json()
-    assert sample["path"].startswith("/s/echo/")
-    headers = {k: v.replace("{key}", "sk-x") for k, v in sample["headers"].items()}
-    response = httpx.post(server.url + sample["path"], json=sample["body"], headers=headers)
-    assert response.status_code == 200
-    assert "sample works" in response.text
-    assert server.app.journal.entries()[-1].dialect == dialect
+def test_try_it_s_sample_goes_through_the_real_route_in_every_dialect_that_has_one(server: ServerThread):
+    info = httpx.get(server.url + "/_fakellm/dashboard/info").json()
+    dialects = [d["name"] for d in info["dialects"] if d["try"]]
+    assert {"openai", "azure", "gemini", "gemini_openai", "groq", "responses", "anthropic"} <= set(dialects)
+    for dialect in dialects:
+        for stream in ("0", "1"):
+            query = {"dialect": dialect, "scenario": "echo", "text": "Repeat with me: sample works", "stream": stream}
+            sample = httpx.get(server.url + "/_fakellm/dashboard/sample", params=query).json()
+            assert sample["path"].startswith("/s/echo/")
+            headers = {k: v.replace("{key}", "sk-x") for k, v in sample["headers"].items()}
+            response = httpx.post(server.url + sample["path"], json=sample["body"], headers=headers)
+            assert response.status_code == 200, (dialect, response.text)
+            entry = server.app.journal.entries()[-1]
+            assert (entry.dialect, entry.stream, entry.text) == (dialect, stream == "1", "sample works")
+    unknown = httpx.get(server.url + "/_fakellm/dashboard/sample", params={"dialect": "nope"})
+    assert unknown.status_code == 400
+    assert "openai" in unknown.json()["error"]["message"]
 
 
 def test_the_feed_sends_hello_then_each_request_as_it_goes(server: ServerThread):

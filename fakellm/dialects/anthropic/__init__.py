@@ -20,7 +20,7 @@ from fakellm.dialects.anthropic.headers import message_id, rate_limit_headers, r
 from fakellm.dialects.anthropic.message import answer, compact, message_object
 from fakellm.dialects.anthropic.models import model_body, model_page
 from fakellm.dialects.anthropic.request import check_version, parse_request
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import StreamPlan
@@ -44,6 +44,12 @@ class AnthropicDialect(Dialect):
     client_base_path: ClassVar[str] = ""  # the SDK adds /v1/messages to the server root
 
     # --- request -------------------------------------------------------------------------------
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """`client.messages.create(…)` as the anthropic SDK sends it: `x-api-key`, `anthropic-version`."""
+        body = {"model": model, "max_tokens": 1024, "messages": [{"role": "user", "content": text}], "stream": stream}
+        return SampleCall("/v1/messages", {"x-api-key": key, VERSION_HEADER: "2023-06-01"}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
         if ctx.operation in ("models", "model"):  # paths OpenAI (and Gemini) serve too

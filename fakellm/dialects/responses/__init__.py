@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.azure import AzureDialect
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
 from fakellm.dialects.openai.encoding import NATIVE
 from fakellm.dialects.openai.errors import error_object
 from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, bearer_key
@@ -69,6 +69,12 @@ class ResponsesDialect(Dialect):
 
     def reset(self) -> None:
         self.store.clear()
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """`client.responses.create(model=…, input=text)` on this dialect's first create route."""
+        path = next(r.pattern for r in cls.routes if r.operation == "chat" and not r.regex)
+        return SampleCall(path, {"authorization": f"Bearer {key}"}, {"model": model, "input": text, "stream": stream})
 
     def api_key(self, ctx: RequestContext) -> str | None:
         return bearer_key(ctx)
