@@ -123,7 +123,7 @@ def test_the_platform_urls_are_there_copy_and_follow_the_picker(live: ServerThre
     assert '"ttft_ms": 1500' in page.locator("#scenario-rules-text").text_content()
     snippet = page.locator('.dialect[data-name="openai"] pre.snippet').inner_text()
     assert f'base_url="{live.url}/s/slow/v1"' in snippet
-    page.locator('.dialect[data-name="openai"] .field', has_text="SDK").locator("button.copy").click()
+    page.locator('.dialect[data-name="openai"] .snippet-block button.copy').click()
     page.wait_for_timeout(50)
     assert f'base_url="{live.url}/s/slow/v1"' in page.evaluate("navigator.clipboard.readText()")
     assert page.errors == []
