@@ -166,7 +166,7 @@ def dialect_rows(dialects: Sequence[type[Dialect]]) -> list[dict[str, Any]]:
                 "chat_base": None if chat is None else PLACEHOLDER + chat,
                 "routes": [f"{r.method} {_route_text(r.pattern)}" for d in members for r in d.routes],
                 "snippet": SNIPPETS.get(name, "").replace("{base}", base),
-                "try": any(d.sample_call("Hello", "gpt-4o-mini", "KEY", stream=True) is not None for d in members),
+                "try": any(d.streams and d.sample_call("Hi", "m", "KEY", stream=True) is not None for d in members),
             }
         )
     return rows

@@ -143,7 +143,9 @@ class Dashboard:
         if scenario and scenario not in self.library:
             return _error(400, f"Unknown scenario; loaded: {', '.join(self.library.names)}.", "invalid_scenario")
         model, stream = query.get("model") or "gpt-4o-mini", query.get("stream") != "0"
-        calls = (d.sample_call(text, model, "{key}", stream=stream) for d in self.dialects if d.name == name)
+        # A chat to say it: a provider's embeddings (same name, no streams) have nothing to say.
+        chats = [d for d in self.dialects if d.name == name and d.streams]
+        calls = (d.sample_call(text, model, "{key}", stream=stream) for d in chats)
         call = next((c for c in calls if c is not None), None)
         if call is None:
             names = sorted({d.name for d in self.dialects if d.sample_call("", "", "", stream=True) is not None})
