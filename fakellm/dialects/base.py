@@ -98,6 +98,9 @@ class Dialect(ABC):
     # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
     shares_upstream_with: ClassVar[str | None] = None
 
+    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
+    stream_cache_control: ClassVar[str | None] = "no-cache"
+
     @classmethod
     def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
         """What this provider's client sends to say `text` to `model` with `key`; None when the
