@@ -65,6 +65,8 @@ class Dialect(ABC):
     key_query_params: ClassVar[tuple[str, ...]] = ()
     # What the provider's SDK wants as its base URL, after the server root (`/v1` for openai).
     client_base_path: ClassVar[str] = ""
+    # Whether the dialect has streamed responses at all (embeddings have none).
+    streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
 
@@ -121,7 +123,7 @@ class Dialect(ABC):
         """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it."""
         if operation == "models":
             return OperationResult(self.render_models(call.model_ids, call.ctx))
-        raise ApiError(404, f"Unknown operation {operation!r}.")
+        raise ApiError(404, f"Invalid URL ({call.ctx.method} {call.ctx.path})", code="unknown_url")
 
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:

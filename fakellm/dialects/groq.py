@@ -153,6 +153,8 @@ class GroqDialect(OpenAIFamilyDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
+        # Azure's v1 embeddings route (taken with an `api-key`); Groq has none and refuses it as unknown.
+        RouteSpec("POST", "/openai/v1/embeddings", "unknown_url"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/",)
     policy: ClassVar[Policy] = POLICY

@@ -21,7 +21,7 @@ from fakellm.scenarios.templates import Template, TemplateError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 # What `match: {dialect: ...}` accepts: the name of every registered dialect, as requests report it.
-DIALECT_NAMES: tuple[str, ...] = tuple(sorted(dialect.name for dialect in DIALECTS))
+DIALECT_NAMES: tuple[str, ...] = tuple(sorted({dialect.name for dialect in DIALECTS}))
 if TYPE_CHECKING:
     DialectName = str
 else:
@@ -219,6 +219,9 @@ class ReplySpec(_Model):
         None, description="overrides the derived finish reason"
     )
     usage: UsageSpec | None = Field(None, description="overrides the counted token usage")
+    embedding: list[float] | None = Field(
+        None, min_length=1, max_length=65536, description="the vector an embedding request gets, for every input"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -234,8 +237,8 @@ class ReplySpec(_Model):
     def _has_content(self) -> ReplySpec:
         _one_of(self, ("text", "template", "echo", "generate"), "a reply", required=False)
         has_text = any(getattr(self, n) not in (None, False) for n in ("text", "template", "echo", "generate"))
-        if not (has_text or self.tool_calls or self.reasoning):
-            raise ValueError("a reply needs text, template, echo, generate, reasoning or tool_calls")
+        if not (has_text or self.tool_calls or self.reasoning or self.embedding):
+            raise ValueError("a reply needs text, template, echo, generate, reasoning, tool_calls or embedding")
         return self
 
 

@@ -34,6 +34,7 @@ def build_reply(spec: ReplySpec, env: ReplyEnv) -> Reply:
         tool_calls=[_tool_call(c, env) for c in spec.tool_calls or []],
         finish_reason=spec.finish_reason,
         reasoning_shown=spec.reasoning_content,
+        embedding=spec.embedding,
     )
     if spec.usage is not None:
         counted = reply_usage(env.request, [reply])

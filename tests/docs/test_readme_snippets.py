@@ -29,6 +29,7 @@ EXPECTED = {
     "s/flaky/v1": ["ok\n503\nok\n503"],
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
+    "client.embeddings.create(": ["1536 1.0\nTrue"],
 }
 
 

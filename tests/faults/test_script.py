@@ -27,8 +27,8 @@ def request(dialect: Dialect, **extras: Any) -> ChatRequest:
 
 
 def dialects() -> list[tuple[Dialect, dict[str, Any]]]:
-    found: list[tuple[Dialect, dict[str, Any]]] = [(d, {}) for d in all_dialects()]
-    found += [(d, {"alt": "sse"}) for d in all_dialects() if d.name == "gemini"]
+    found: list[tuple[Dialect, dict[str, Any]]] = [(d, {}) for d in all_dialects() if d.streams]
+    found += [(d, {"alt": "sse"}) for d in all_dialects() if d.name == "gemini" and d.streams]
     return found
 
 
