@@ -102,3 +102,19 @@ def test_a_released_stream_runs_after_a_hang_up_seen_in_the_same_turn() -> None:
         return order
 
     assert asyncio.run(run()) == ["hang-up seen", "stream"]
+
+
+def test_waits_abandoned_early_do_not_pile_up_on_the_heap() -> None:
+    from fakellm.server.pacer import COMPACT_AT
+
+    async def run() -> int:
+        clock = Pacer(asyncio.get_running_loop())
+        later = time.monotonic() + 900  # a stall
+        for _ in range(COMPACT_AT * 3):
+            clock.wait(later).set_result(None)  # the client hung up
+            clock.abandoned()
+        kept = clock.wait(later)
+        assert not kept.done()
+        return len(clock)
+
+    assert asyncio.run(run()) < COMPACT_AT + 1
