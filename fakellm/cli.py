@@ -49,6 +49,12 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         help="scenario files or directories to load besides the built-in library",
     )
     serve.add_argument("--no-builtin", action="store_true", help="do not load the built-in scenario library")
+    serve.add_argument(
+        "--strict-models",
+        action="store_true",
+        default=None,
+        help="answer a model name the provider does not serve with its 404, as the real API does",
+    )
     serve.add_argument("--default-scenario", default=DEFAULT_SCENARIO, help="scenario used when none is chosen")
     serve.add_argument(
         "--api-key",
@@ -61,6 +67,13 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     serve.add_argument("--ttft-ms", type=float, default=None, metavar="MS", help="default time to first token (0)")
     serve.add_argument(
         "--tokens-per-second", type=float, default=None, metavar="N", help="default streaming rate (unlimited)"
+    )
+    serve.add_argument(
+        "--replay-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="play recorded timings X times as fast (2: twice as fast, 0.5: half speed, 0: at once; default 1)",
     )
     serve.add_argument(
         "--max-body", type=int, default=None, help=f"largest request body in bytes ({DEFAULT_MAX_BODY // 2**20} MiB)"
@@ -77,6 +90,7 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         f"({DEFAULT_JOURNAL_MAX_BYTES // 2**20} MiB)",
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+    serve.add_argument("--no-metrics", action="store_true", help="do not serve GET /metrics (Prometheus)")
     serve.add_argument(
         "--workers", type=int, default=None, metavar="N", help="processes answering on the one port (1)"
     )
@@ -140,6 +154,7 @@ _FLAGS = {
     "api_keys": "--api-key",
     "include_builtin": "--no-builtin",
     "allowed_hosts": "--allowed-host",
+    "metrics": "--no-metrics",
 }
 
 
@@ -151,12 +166,14 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "port": args.port if args.port is not None else env_port(),
         "scenario_paths": tuple(args.scenarios),
         "include_builtin": not args.no_builtin,
+        "strict_models": args.strict_models,
         "default_scenario": args.default_scenario,
         "api_keys": tuple(args.api_key),
         "seed": args.seed,
         "log_level": args.log_level,
         "ttft_ms": args.ttft_ms,
         "tokens_per_second": args.tokens_per_second,
+        "replay_speed": args.replay_speed,
         "max_body": args.max_body,
         "journal_size": args.journal_size,
         "journal_max_bytes": args.journal_max_bytes,
@@ -166,6 +183,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "keep_alive_timeout": args.keep_alive_timeout,
         "max_connections": args.max_connections,
         "rate_limit_max_clients": args.rate_limit_max_clients,
+        "metrics": False if args.no_metrics else None,
         "workers": args.workers,
         "state": args.state,
     }
@@ -231,7 +249,16 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     check.add_argument(
         "--api-key", default=None, metavar="KEY", help="the key to send; also checks a wrong key gets 401"
     )
-    check.add_argument("--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo)")
+    check.add_argument(
+        "--dialect",
+        choices=("openai", "responses", "anthropic"),
+        default="openai",
+        help="openai: a platform's probe to URL/chat/completions; responses: the Responses API (URL/responses); "
+        "anthropic: the anthropic SDK's requests to URL/v1/messages (URL is then the server root)",
+    )
+    check.add_argument(
+        "--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo; claude-sonnet-4-5)"
+    )
     check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
 
@@ -245,9 +272,67 @@ def check(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print("fakellm check: --timeout must be more than 0", file=sys.stderr)
         return 2
-    report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
+    if args.dialect == "responses":
+        from fakellm.check.responses_checks import run_responses_check
+
+        model = args.model or "gpt-4.1"
+        report = run_responses_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    elif args.dialect == "anthropic":
+        from fakellm.check.anthropic import DEFAULT_MODEL as ANTHROPIC_MODEL
+        from fakellm.check.anthropic import run_anthropic_check
+
+        model = args.model or ANTHROPIC_MODEL
+        report = run_anthropic_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    else:
+        report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
     print(report.to_json() if args.json else report.render())
     return 0 if report.passed else 1
+
+
+def _record_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    record = commands.add_parser(
+        "record",
+        help="record a real provider into a scenario file, through a proxy",
+        description="Serve every fakellm route, forward each request to its dialect's upstream, stream the "
+        "answer back as it arrives and append each exchange to FILE as a rule of scenario NAME. "
+        "Env vars: FAKELLM_UPSTREAM_<DIALECT> (e.g. FAKELLM_UPSTREAM_OPENAI) for upstreams.",
+    )
+    record.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="DIALECT=URL",
+        help="where a dialect's requests go, e.g. openai=https://api.openai.com (repeatable)",
+    )
+    record.add_argument("--out", type=Path, required=True, metavar="FILE", help="the scenario file to append to")
+    record.add_argument("--name", required=True, help="the scenario's name (replay with --default-scenario NAME)")
+    record.add_argument(
+        "--redact", action="append", default=[], metavar="REGEX", help="replace matches with [REDACTED] (repeatable)"
+    )
+    record.add_argument("--host", default=None, help=f"interface to bind (default {DEFAULT_HOST})")
+    record.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
+    record.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+
+
+def record(args: argparse.Namespace) -> int:
+    import re
+
+    from fakellm.record.run import record as run_record
+    from fakellm.scenarios.format import NAME_PATTERN
+
+    if not re.fullmatch(NAME_PATTERN, args.name):
+        raise SystemExit(f"fakellm record: --name must be letters, digits, '.', '_' or '-', got {args.name!r}")
+    try:
+        config = ServerConfig(
+            **{
+                k: v
+                for k, v in {"host": args.host or env_host(), "port": args.port, "log_level": args.log_level}.items()
+                if v is not None
+            }
+        )
+    except ConfigError as exc:
+        raise SystemExit(f"fakellm record: {exc}") from None
+    return run_record(list(args.upstream), args.out, args.name, list(args.redact), config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(commands)
     _scenario_tool_parsers(commands)
     _check_parser(commands)
+    _record_parser(commands)
     return parser
 
 
@@ -274,6 +360,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return schema()
     if args.command == "check":
         return check(args)
+    if args.command == "record":
+        return record(args)
     parser.print_help()
     return 2
 

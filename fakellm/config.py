@@ -33,6 +33,8 @@ DEFAULT_BODY_TIMEOUT = 30.0  # seconds for the whole body, once the headers are 
 DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0  # seconds an idle keep-alive connection stays open
 DEFAULT_MAX_CONNECTIONS = 1000  # open connections (and requests in flight); more get 503
 DEFAULT_RATE_LIMIT_MAX_CLIENTS = 100_000  # rate-limit budgets (scenario, client key) kept; the LRU goes first
+DEFAULT_RESPONSES_KEPT = 1000  # stored Responses API responses kept (per dialect); the oldest go first
+DEFAULT_RESPONSES_MAX_BYTES = 64 * 1024 * 1024  # their estimated size in all; the oldest go first
 MAX_WORKERS = 256  # processes `--workers` may start
 MEMORY_STATE = "memory"  # `--state`: per-run state held in the process; or a `redis://HOST:PORT/DB` URL
 STATE_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -73,6 +75,9 @@ class ServerConfig:
     port: int = DEFAULT_PORT  # 0: any free port
     scenario_paths: tuple[Path, ...] = ()
     include_builtin: bool = True
+    # Unknown model names get the provider's 404 (`model_not_found`, Azure's `DeploymentNotFound`,
+    # Gemini's NOT_FOUND) instead of an answer; known: the model catalogue and the scenarios' models.
+    strict_models: bool = False
     default_scenario: str = DEFAULT_SCENARIO
     api_keys: tuple[str, ...] = ()  # empty: any key is accepted
     seed: int | None = None
@@ -84,6 +89,7 @@ class ServerConfig:
     log_level: LogLevel = DEFAULT_LOG_LEVEL
     ttft_ms: float = 0.0  # default time to first token for every scenario that sets none
     tokens_per_second: float | None = None  # default streaming rate; None sends chunks at once
+    replay_speed: float = 1.0  # recorded timings play this many times as fast; 0: at once
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT
@@ -92,6 +98,7 @@ class ServerConfig:
     # Host names requests may be addressed to (`*.example.com` matches any subdomain); empty: loopback
     # names when bound to loopback, any name otherwise (see `fakellm.server.hosts`).
     allowed_hosts: tuple[str, ...] = ()
+    metrics: bool = True  # serve `GET /metrics` (Prometheus); False: `--no-metrics`
     workers: int = 1  # processes answering on the one port (`fakellm serve --workers`)
     # Where per-run state lives (rate-limit budgets, error counters, sequences, the journal): `memory`
     # (this process) or a Redis URL, which every worker and replica pointed at it shares.
@@ -146,6 +153,8 @@ def _check(config: ServerConfig) -> None:
         raise ConfigError("log_level", f"must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if not _is_number(config.ttft_ms) or config.ttft_ms < 0:
         raise ConfigError("ttft_ms", f"must be 0 or more, got {config.ttft_ms!r}")
+    if not _is_number(config.replay_speed) or config.replay_speed < 0:
+        raise ConfigError("replay_speed", f"must be 0 (at once) or more, got {config.replay_speed!r}")
     rate = config.tokens_per_second
     if rate is not None and (not _is_number(rate) or rate <= 0):
         raise ConfigError("tokens_per_second", f"must be more than 0 (or None: unlimited), got {rate!r}")

@@ -63,7 +63,8 @@ class ApiError(Exception):
     `details` carries structured facts a dialect words in its own style when `message` is None:
     - rate limits (code `rate_limit_exceeded`): `limit_name` ("requests" or "tokens"), `limit`, `used`,
       `requested`, `model`; with `retry_after` in seconds.
-    - auth (code `invalid_api_key` or `missing_api_key`): `key_hint`, the key with its middle masked.
+    - auth (code `invalid_api_key` or `missing_api_key`): `key_hint`, the key with its middle masked, and
+      `key`, the key itself (for a dialect that masks it its own way; never journaled).
     """
 
     def __init__(

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import ErrorResponse, RouteSpec
+from fakellm.dialects.base import ErrorResponse, RouteSpec, SampleCall
 from fakellm.dialects.openai.encoding import NATIVE, SORTED
-from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key
+from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key, model_path
 from fakellm.dialects.openai.policy import FINGERPRINT, Policy, Reasoning, shown_reasoning
 from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
@@ -27,22 +28,17 @@ from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
+REGION = "East US 2"
+MODEL_SESSION = "d016-20250930181259"
+# Limits and what remains (Azure sends no reset durations).
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "100",
+    "x-ratelimit-limit-tokens": "100000",
+    "x-ratelimit-remaining-requests": "99",
+    "x-ratelimit-remaining-tokens": "99998",
+}
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]")  # a header value is printable ASCII
 DEFAULT_API_VERSION = "2024-10-21"
-# What a deployment of each model family reports as `model`; other names are reported as given.
-VERSIONED_MODELS = {
-    "gpt-4o": "gpt-4o-2024-11-20",
-    "gpt-4o-mini": "gpt-4o-mini-2024-07-18",
-    "gpt-4.1": "gpt-4.1-2025-04-14",
-    "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
-    "gpt-4.1-nano": "gpt-4.1-nano-2025-04-14",
-    "gpt-35-turbo": "gpt-35-turbo-0125",
-    "gpt-4": "gpt-4-0613",
-    "o3-mini": "o3-mini-2025-01-31",
-    "gpt-5": "gpt-5-2025-08-07",
-    "gpt-5-mini": "gpt-5-mini-2025-08-07",
-    "gpt-5-nano": "gpt-5-nano-2025-08-07",
-}
 _SAFE = {"filtered": False, "severity": "safe"}
 PROMPT_FILTER = {
     "hate": _SAFE,
@@ -77,10 +73,6 @@ _STOCK_MESSAGES = {
 }
 
 
-def versioned_model(name: str) -> str:
-    return VERSIONED_MODELS.get(name, name)
-
-
 def _body_tail(ids: IdSource) -> dict[str, Any]:
     return {
         "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": PROMPT_FILTER}],
@@ -92,9 +84,9 @@ POLICY = Policy(
     encoder=SORTED,
     service_tier=None,
     content_filter=CONTENT_FILTER,
-    message_tail=(("refusal", None),),
+    message_tail=(("annotations", ()), ("refusal", None)),
     opening=PROMPT_FILTER_CHUNK,
-    obfuscation=False,
+    obfuscation=True,  # 2025-26 Azure pads every chunk, the usage chunk too
     body_tail=_body_tail,
 )
 
@@ -107,10 +99,19 @@ class AzureDialect(OpenAIFamilyDialect):
         RouteSpec("POST", V1_PATH, "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
         RouteSpec("GET", "/openai/models", "models"),
+        model_path("/openai/v1/models"),
+        model_path("/openai/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
     policy: ClassVar[Policy] = POLICY
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As `AzureOpenAI` sends it: the deployment in the path, `api-version`, an `api-key` header."""
+        body = {"messages": [{"role": "user", "content": text}], "stream": stream}
+        path = f"/openai/deployments/{quote(model, safe='')}/chat/completions?api-version={DEFAULT_API_VERSION}"
+        return SampleCall(path, {"api-key": key}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
         return "deployment" in ctx.path_params or "api-key" in ctx.headers
@@ -126,11 +127,19 @@ class AzureDialect(OpenAIFamilyDialect):
         request = parse_chat_body(body, self.name, model_required=deployment is None)
         if deployment is not None:
             request.model = deployment
+        self.refuse_fields(body, request.model)
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        request_id = ctx.ids.uuid()
-        headers = {"apim-request-id": request_id, "x-request-id": request_id, "x-ms-region": "East US 2"}
+        # The gateway's id and the model service's are two different UUIDs.
+        headers = {
+            "apim-request-id": ctx.ids.uuid(),
+            "x-request-id": ctx.ids.uuid(),
+            "x-ms-region": REGION,
+            "x-ms-rai-invoked": "true",
+            "azureml-model-session": MODEL_SESSION,
+            **RATE_LIMIT_HEADERS,  # a configured rate limit's headers (the fault stage's) replace these
+        }
         deployment = ctx.path_params.get("deployment")
         if deployment:
             printable = deployment.isascii() and deployment.isprintable()
@@ -145,9 +154,6 @@ class AzureDialect(OpenAIFamilyDialect):
 
     def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
         return shown_reasoning(reply)
-
-    def model_name(self, model: str) -> str:
-        return versioned_model(model)
 
     # --- errors --------------------------------------------------------------------------------
 
@@ -196,12 +202,13 @@ def error_message(error: ApiError) -> str:
 
 
 def rate_limit_message(error: ApiError) -> str:
+    """The 2025 wording: the model, region, pricing tier, operation and api-version, then the wait."""
     kind = "token" if error.details.get("limit_name") == "tokens" else "call"
     wait = max(1, round(error.retry_after or 1))
     version = error.details.get("api_version", DEFAULT_API_VERSION)
+    model = error.details.get("model", "gpt-4o")
     return (
-        f"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version {version} have "
-        f"exceeded {kind} rate limit of your current OpenAI S0 pricing tier. Please retry after {wait} "
-        f"second{'s' if wait != 1 else ''}. Please go here: https://aka.ms/oai/quotaincrease if you would "
-        "like to further increase the default rate limit."
+        f"Your requests to {model} for {model} in {REGION} have exceeded the {kind} rate limit for your current "
+        f"AIServices S0 pricing tier. This request was for ChatCompletions_Create under Azure OpenAI API version "
+        f"{version}. Please retry after {wait} second{'s' if wait != 1 else ''}."
     )

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fakellm.context import RequestContext
+from fakellm.dialects.catalogue import catalogue
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus, format_reset
 from fakellm.frames import Frame, StreamPlan, StreamScript
 from fakellm.model import ChatRequest, Reply
+
+if TYPE_CHECKING:
+    from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
+
+# A model named `fakellm/<scenario>` picks that scenario: always served.
+MODEL_PREFIX = "fakellm/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +46,11 @@ class ErrorResponse:
     body: bytes
 
 
+def any_model(model_id: str) -> bool:
+    """Every model exists: fakellm answers to any model name unless a catalogue says otherwise."""
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class OperationCall:
     """A request on a route that is not a chat (listing or reading models, counting tokens, reading
@@ -46,6 +59,18 @@ class OperationCall:
     ctx: RequestContext
     body: Any  # the decoded JSON body; None when the method carries none (GET, DELETE)
     model_ids: list[str]  # the model names the scenarios declare
+    # Whether a model exists (reading one, counting tokens with it): any, unless a catalogue is plugged in.
+    knows_model: Callable[[str], bool] = any_model
+
+
+@dataclass(frozen=True, slots=True)
+class SampleCall:
+    """A request this provider's client would send to say one thing (the dashboard's "Try it"):
+    the path after the server root (with its query), headers, and the JSON body."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -69,6 +94,17 @@ class Dialect(ABC):
     streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
+    # `fakellm record`: another dialect whose `--upstream` serves this one too when it has none of its
+    # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
+    shares_upstream_with: ClassVar[str | None] = None
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """What this provider's client sends to say `text` to `model` with `key`; None when the
+        dialect offers no sample (the dashboard then only lists its routes)."""
+        return None
+    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
+    stream_cache_control: ClassVar[str | None] = "no-cache"
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""
@@ -102,6 +138,8 @@ class Dialect(ABC):
         """The stream as `script` has it: rendered, ended after `script.cut_after` content pieces, and
         closed by this dialect's error event when the script ends in an error."""
         plan = self.render_stream(request, replies, model, ctx)
+        if self.stream_cache_control is not None:
+            plan.headers.setdefault("cache-control", self.stream_cache_control)
         if script.cut_after is not None:
             error = script.error if script.ending == "error" else None
             plan.end_after(script.cut_after, None if error is None else self.render_stream_error(error, request, ctx))
@@ -119,11 +157,59 @@ class Dialect(ABC):
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         """The body of the provider's list-models route."""
 
+    def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
+        """The body of the provider's read-one-model route (`model_id` as the path names it)."""
+        raise ApiError(404, code="unknown_url")
+
+    def unknown_model(self, model_id: str, ctx: RequestContext) -> ApiError:
+        """The provider's 404 for a model it does not have."""
+        return ApiError(404, code="model_not_found", details={"model": model_id})
+
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
-        """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it."""
+        """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it. `models` lists the
+        models, `model` reads the one the path names (`path_params["model"]`)."""
         if operation == "models":
-            return OperationResult(self.render_models(call.model_ids, call.ctx))
+            return OperationResult(self.render_models(self.model_ids(call.model_ids), call.ctx))
+        if operation == "model":
+            model_id = call.ctx.path_params.get("model", "")
+            if not call.knows_model(model_id):
+                raise self.unknown_model(model_id, call.ctx)
+            return OperationResult(self.render_model(model_id, call.ctx))
         raise ApiError(404, f"Invalid URL ({call.ctx.method} {call.ctx.path})", code="unknown_url")
+
+    def reset(self) -> None:
+        """Forget per-run state the dialect keeps (stored responses); the app's `reset()` calls it."""
+        return None
+
+    # --- reading a provider's answer back (`fakellm record`); None: this dialect cannot yet ----------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        """A whole response body (a non-streaming reply, or a stream that is not SSE) in neutral form."""
+        return None
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        """A streamed response's Server-Sent Events in neutral form."""
+        return None
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        """What an error body says (its message and code)."""
+        return None
+
+    def model_ids(self, declared: Collection[str]) -> list[str]:
+        """The models this dialect lists: the scenarios' (`declared`), then the catalogue's."""
+        listed = list(declared)
+        seen = set(listed)
+        return listed + [m for m in catalogue().model_ids(self.name) if m not in seen]
+
+    def knows_model(self, model: str, declared: Collection[str]) -> bool:
+        """Whether `model` is served: a catalogue model, a scenario's, or `fakellm/<scenario>`."""
+        name = model.removeprefix("models/")
+        return catalogue().knows(self.name, name) or name in declared or name.startswith(MODEL_PREFIX)
+
+    def check_model(self, model: str, declared: Collection[str]) -> None:
+        """Strict models: a name the provider does not serve is its 404 (each dialect words it)."""
+        if not self.knows_model(model, declared):
+            raise ApiError(404, code="model_not_found", details={"model": model})
 
     @abstractmethod
     def api_key(self, ctx: RequestContext) -> str | None:

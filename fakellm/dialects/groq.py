@@ -14,12 +14,16 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
-from fakellm.dialects.openai.errors import error_code, try_again_in
+from fakellm.dialects.catalogue import Family
+from fakellm.dialects.openai.encoding import GO
+from fakellm.dialects.openai.errors import error_code, model_not_found, try_again_in
 from fakellm.dialects.openai.errors import error_type as openai_error_type
-from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.policy import DROPPED, Policy, Reasoning
-from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body, require_object
+from fakellm.dialects.openai.request import optional_bool, parse_chat_body, require_object
+from fakellm.dialects.openai.semantics import Rules, invalid_value
 from fakellm.errors import ApiError, ErrorKind, bad_request
+from fakellm.frames import StreamPlan, StreamScript
 from fakellm.ids import DIGITS, IdSource
 from fakellm.model import ChatRequest, DialectOptions, Reply, Usage
 
@@ -27,7 +31,28 @@ REASONING_FORMATS = ("hidden", "raw", "parsed")
 REASONING_EFFORTS = ("none", "default", "low", "medium", "high")
 # Without `reasoning_format` or `include_reasoning`, Groq's reasoning models inline their thinking.
 DEFAULT_REASONING_FORMAT = "raw"
-FINGERPRINT = "fp_fakellm0gq"
+FINGERPRINT = "fp_c0ffee0d1e"  # `fp_` and ten hex digits, as Groq's
+SSE_MEDIA_TYPE = "text/event-stream"  # no charset
+# Groq's request ids are ULIDs, lower-cased: `req_01` and Crockford base-32.
+CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+# What each role's message may carry; anything else is refused, as Groq's validator does.
+MESSAGE_FIELDS = {
+    "system": frozenset({"role", "content", "name"}),
+    "developer": frozenset({"role", "content", "name"}),
+    "user": frozenset({"role", "content", "name"}),
+    "assistant": frozenset({"role", "content", "name", "tool_calls", "function_call", "reasoning"}),
+    "tool": frozenset({"role", "content", "tool_call_id", "name"}),
+    "function": frozenset({"role", "content", "name"}),
+}
+# Groq's own rate-limit windows when no rate limit is configured: requests per day, tokens per minute.
+RATE_LIMIT_HEADERS = {
+    "x-ratelimit-limit-requests": "14400",
+    "x-ratelimit-limit-tokens": "6000",
+    "x-ratelimit-remaining-requests": "14399",
+    "x-ratelimit-remaining-tokens": "5843",
+    "x-ratelimit-reset-requests": "6s",
+    "x-ratelimit-reset-tokens": "1.57s",
+}
 # Deterministic, plausible timings: seconds per prompt and per completion token.
 PROMPT_SECONDS_PER_TOKEN = 0.00005
 COMPLETION_SECONDS_PER_TOKEN = 0.002
@@ -66,10 +91,9 @@ def groq_usage(usage: Usage) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class GroqOptions(DialectOptions):
-    """How the reasoning shows (`reasoning_format`, or what `include_reasoning` means), and the effort asked."""
+    """How the reasoning shows (`reasoning_format`, or what `include_reasoning` means)."""
 
     reasoning_format: str = DEFAULT_REASONING_FORMAT
-    reasoning_effort: str | None = None
 
 
 DEFAULT_OPTIONS = GroqOptions()
@@ -79,10 +103,19 @@ REASONING = {
     "raw": Reasoning(inline=("<think>\n", "\n</think>\n\n")),
     "hidden": DROPPED,
 }
-CONSUMED = frozenset({"reasoning_format", "include_reasoning", "reasoning_effort"})
+# gpt-oss streams its parsed reasoning on the analysis channel.
+ANALYSIS = Reasoning(field="reasoning", beside={"channel": "analysis"})
+RAW_WITH_TOOLS = "reasoning_format=raw is not supported with tools or JSON mode; use parsed or hidden instead."
+CONSUMED = frozenset({"reasoning_format", "include_reasoning"})
+# Groq has no logprobs ("not yet supported by any of our models"), its own efforts, and no OpenAI-style
+# strict-schema or "json" word checks.
+RULES = Rules(
+    reasoning_efforts=REASONING_EFFORTS, logprobs=False, strict_schemas=False, json_word=False, empty_tools=True
+)
 
 
-def groq_options(body: dict[str, Any]) -> GroqOptions:
+def groq_options(body: dict[str, Any], family: Family | None = None) -> GroqOptions:
+    """The reasoning options of `body`; the model's `family` sets the default and what it refuses."""
     fmt = body.get("reasoning_format")
     if fmt is not None and fmt not in REASONING_FORMATS:
         raise invalid_value("reasoning_format", fmt, REASONING_FORMATS)
@@ -95,12 +128,39 @@ def groq_options(body: dict[str, Any]) -> GroqOptions:
                 param="include_reasoning",
             )
         fmt = "parsed" if include else "hidden"
-    effort = body.get("reasoning_effort")
-    if effort is not None and effort not in REASONING_EFFORTS:
-        raise invalid_value("reasoning_effort", effort, REASONING_EFFORTS)
-    if fmt is None and effort is None:
+    if family is not None and family.reasoning_default is not None:
+        structured = bool(body.get("tools")) or _json_mode(body)
+        if fmt == "raw" and structured and not family.raw_with_tools:
+            raise bad_request(RAW_WITH_TOOLS, param="reasoning_format")
+        if fmt is None:  # with tools or JSON mode the default is parsed
+            fmt = "parsed" if structured else family.reasoning_default
+    if fmt is None:
         return DEFAULT_OPTIONS
-    return GroqOptions(fmt or DEFAULT_REASONING_FORMAT, effort)
+    return GroqOptions(fmt)
+
+
+def _json_mode(body: dict[str, Any]) -> bool:
+    response_format = body.get("response_format")
+    return isinstance(response_format, dict) and response_format.get("type") in ("json_object", "json_schema")
+
+
+def request_id(ids: IdSource) -> str:
+    return ids.new("req_01", 24, CROCKFORD)
+
+
+def unsupported_properties(body: dict[str, Any]) -> None:
+    """Groq's 400 for a message carrying a property its role does not take (`reasoning_content`, `refusal`,
+    `annotations`, `channel`…, often what an SDK's `model_dump()` of an earlier reply sends back)."""
+    messages = body.get("messages")
+    for i, message in enumerate(messages if isinstance(messages, list) else ()):
+        if not isinstance(message, dict):
+            continue
+        role = message.get("role")
+        allowed = MESSAGE_FIELDS.get(role) if isinstance(role, str) else None
+        extra = [key for key in message if allowed is not None and key not in allowed]
+        if extra:
+            listed = ", ".join(f"('messages.{i}' : property '{key}' is unsupported)" for key in extra)
+            raise ApiError(400, f"'messages.{i}' : for 'role:{role}' the following must be satisfied[{listed}]")
 
 
 def _seed(ids: IdSource) -> int:
@@ -111,13 +171,13 @@ def _body_tail(ids: IdSource) -> dict[str, Any]:
     return {
         "usage_breakdown": None,
         "system_fingerprint": FINGERPRINT,
-        "x_groq": {"id": ids.lower("req_"), "seed": _seed(ids)},
+        "x_groq": {"id": request_id(ids), "seed": _seed(ids)},
         "service_tier": "on_demand",
     }
 
 
 def _stream_values(ids: IdSource) -> dict[str, Any]:
-    return {"request_id": ids.lower("req_"), "seed": _seed(ids)}
+    return {"request_id": request_id(ids), "seed": _seed(ids)}
 
 
 def _first_fields(v: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,7 +189,8 @@ def _last_fields(v: Mapping[str, Any]) -> dict[str, Any]:
 
 
 POLICY = Policy(
-    stream_id_length=36,
+    encoder=GO,
+    uuid_ids=True,
     fingerprint=FINGERPRINT,
     service_tier=None,
     omit_null_content=True,
@@ -153,6 +214,7 @@ class GroqDialect(OpenAIFamilyDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
+        model_path("/openai/v1/models"),
         # Azure's v1 embeddings route (taken with an `api-key`); Groq has none and refuses it as unknown.
         RouteSpec("POST", "/openai/v1/embeddings", "unknown_url"),
     )
@@ -160,15 +222,38 @@ class GroqDialect(OpenAIFamilyDialect):
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
-        request = parse_chat_body(body, self.name, consumed=CONSUMED)
-        request.options = groq_options(require_object(body))
+        request = parse_chat_body(body, self.name, consumed=CONSUMED, rules=RULES)
+        unsupported_properties(body)
+        family = self.family(request.model)
+        request.options = groq_options(require_object(body), family)
         return request
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        return {"x-request-id": ctx.ids.lower("req_"), "x-groq-region": "us-west-1"}
+        # A configured rate limit's headers (the fault stage's) replace the stock ones.
+        return {"x-request-id": request_id(ctx.ids), "x-groq-region": "us-west-1", **RATE_LIMIT_HEADERS}
+
+    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
+        plan = super().render_stream(request, replies, model, ctx)
+        plan.media_type = SSE_MEDIA_TYPE
+        return plan
+
+    def frame_stream(
+        self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext, script: StreamScript
+    ) -> StreamPlan:
+        plan = super().frame_stream(request, replies, model, ctx, script)
+        if script.cut_after is not None and script.ending == "error":
+            plan.tail = b""  # the error event ends the stream: no `[DONE]`
+        return plan
 
     def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
-        return REASONING[request.options_as(GroqOptions).reasoning_format]
+        if request.reasoning_effort == "none":  # reasoning turned off: the model thinks nothing aloud
+            return DROPPED
+        shown = REASONING[request.options_as(GroqOptions).reasoning_format]
+        if stream and shown.field is not None:
+            family = self.family(request.model)
+            if family is not None and family.reasoning_channel:
+                return ANALYSIS
+        return shown
 
     # --- errors --------------------------------------------------------------------------------
 
@@ -186,12 +271,19 @@ class GroqDialect(OpenAIFamilyDialect):
         response = super().render_error(error, ctx)
         return ErrorResponse(response.status, response.headers, response.body + b"\n")
 
+    def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
+        """An `error` event carrying the status, after which Groq closes the stream."""
+        body = {"error": {**self.error_object(error, ctx), "status_code": error.status}}
+        return f"event: error\ndata: {GO.encode(body)}\n\n".encode()
+
 
 def error_message(error: ApiError) -> str:
     if error.message:
         return error.message
     if error.code in ("invalid_api_key", "missing_api_key"):
         return "Invalid API Key"
+    if error.code == "model_not_found":
+        return model_not_found(error)
     if error.kind is ErrorKind.RATE_LIMIT:
         return rate_limit_message(error)
     return _STOCK_MESSAGES.get(error.status, f"Request failed with status {error.status}.")

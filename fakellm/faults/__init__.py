@@ -20,7 +20,8 @@ from fakellm.faults.latency import generation_delay, is_instant
 from fakellm.faults.overrides import request_settings
 from fakellm.faults.plan import NO_FAULTS, FaultPlan, stream_script
 from fakellm.faults.ratelimit import RateLimited, RateLimiter
-from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec
+from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec, TimingSpec
+from fakellm.frames import StreamScript
 from fakellm.model import ChatRequest, Reply
 from fakellm.tokens import reply_usage
 
@@ -28,22 +29,27 @@ if TYPE_CHECKING:
     from fakellm.state import StateStore
 
 __all__ = ["FaultPlan", "FaultStage"]
+ALL_CONTENT = 1 << 40  # a cut after more content pieces than any reply has: all of them, without the ending
+HUNG_UP_STALL_S = 30.0  # how long a replayed cut-off recording stays silent before the connection drops
 
 
 class FaultStage:
     """Plans each request's faults; keeps the per-scenario counters, random streams and rate-limit
     budgets. `defaults` (the server-wide settings) answer for a scenario that brings no settings;
-    `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`). With a shared `state` store,
-    the error counters and budgets live there instead (random streams stay per process)."""
+    `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`); recorded timings play
+    `replay_speed` times as fast (0: at once). With a shared `state` store, the error counters and
+    budgets live there instead (random streams stay per process)."""
 
     def __init__(
         self,
         defaults: FaultSpec | None = None,
         seed: int | None = None,
         rate_limit_max_clients: int = DEFAULT_RATE_LIMIT_MAX_CLIENTS,
+        replay_speed: float = 1.0,
         state: StateStore | None = None,
     ) -> None:
         self.defaults = defaults
+        self.replay_speed = replay_speed
         self.state = state
         self.seed = seed
         self.limiter = RateLimiter(rate_limit_max_clients)
@@ -76,6 +82,9 @@ class FaultStage:
             headers = await self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
         if settings.error is not None and await self._triggered(settings.error, scope):
             raise injected_error(settings.error, model, headers)
+        timing = settings.timing if self.replay_speed > 0 else None
+        if settings.timing is not None:  # a recording plays its own timing, never the latency settings
+            return self._replay(request, headers, timing, settings)
         latency = None if is_instant(settings.latency) else settings.latency
         rng = self._rng(scope, "latency", latency.seed) if latency is not None else None
         if not request.stream:
@@ -88,6 +97,28 @@ class FaultStage:
             return FaultPlan(headers, latency=latency, rng=rng) if headers or latency else NO_FAULTS
         script, names = stream_script(faults)
         return FaultPlan(headers, script, latency, rng, 0.0, faults.malformed, faults.malformed_at, names)
+
+    def _replay(
+        self, request: ChatRequest, headers: dict[str, str], timing: TimingSpec | None, settings: FaultSpec
+    ) -> FaultPlan:
+        """The plan of a recorded reply: its own timing (None: at once), and any stream faults."""
+        speed = self.replay_speed
+        if not request.stream:
+            delay = timing.ttft_ms / 1000.0 / speed if timing is not None else 0.0
+            return FaultPlan(headers, delay=delay) if headers or delay else NO_FAULTS
+        recorded = settings.timing
+        if settings.stream is None and recorded is not None and recorded.hung_up_ms is not None:
+            # The client hung up while this was recorded: what came after is unknown, so the replay sends
+            # what was recorded and then nothing more (a client that waits sees a stall, then a drop).
+            script = StreamScript(cut_after=ALL_CONTENT, ending="stall", stall_cap=HUNG_UP_STALL_S)
+            return FaultPlan(headers, script, timing=timing, speed=speed, fault="recording_ends")
+        if settings.stream is None:
+            return FaultPlan(headers, timing=timing, speed=speed) if headers or timing else NO_FAULTS
+        faults = settings.stream
+        script, names = stream_script(faults)
+        return FaultPlan(
+            headers, script, None, None, 0.0, faults.malformed, faults.malformed_at, names, timing=timing, speed=speed
+        )
 
     def _rng(self, scope: str, purpose: str, seed: int | None) -> random.Random:
         key = (scope, purpose)

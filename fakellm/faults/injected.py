@@ -39,7 +39,7 @@ def injected_error(spec: ErrorSpec, model: str, headers: dict[str, str]) -> ApiE
     return ApiError(
         spec.status,
         spec.message,
-        code="rate_limit_exceeded" if spec.status == 429 else None,
+        code=spec.code if spec.code is not None else "rate_limit_exceeded" if spec.status == 429 else None,
         headers={**headers, **retry_headers(spec)},
         retry_after=retry_after,
         details=details,

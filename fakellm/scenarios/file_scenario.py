@@ -18,6 +18,7 @@ from fakellm.errors import ApiError
 from fakellm.faults.spec import FaultSpec
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome
+from fakellm.scenarios.closest import unmatched_error
 from fakellm.scenarios.format import ReplySpec, Rule, ScenarioFile, fault_part
 from fakellm.scenarios.generate import Generator, derive_seed
 from fakellm.scenarios.loader import collector_paused
@@ -61,6 +62,7 @@ class FileScenario:
         self.description = spec.description
         self.seed = seed if seed is not None else spec.defaults.seed
         self.api_keys = spec.defaults.api_keys
+        self.strict_models = bool(spec.defaults.strict_models)
         own = fault_part(spec.defaults)
         self._faults = faults.merged(own) if faults is not None else own
         self._rule_faults = [self._faults.merged(fault_part(r)) for r in spec.rules]
@@ -128,6 +130,8 @@ class FileScenario:
                 for choice in range(request.n)
             ]
             return Outcome(replies, model=self.spec.defaults.model, rule=label, faults=self._rule_faults[index])
+        if self.spec.unmatched == "error":
+            raise unmatched_error(self.name, self.spec.rules, self._labels, self._matchers, request, ctx)
         # No rule matched: echo, and say so (rule=None) so a strict test harness can flag it.
         replies = [build_reply(_FALLBACK, self._env(request, ctx, {}, seed, "", 0, 0)) for _ in range(request.n)]
         return Outcome(replies, model=self.spec.defaults.model, rule=None, faults=self._faults)

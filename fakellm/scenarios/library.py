@@ -10,12 +10,12 @@ from collections.abc import Iterable
 
 from fakellm.config import DEFAULT_SCENARIO
 from fakellm.context import RequestContext
+from fakellm.dialects.base import MODEL_PREFIX
 from fakellm.errors import ApiError
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Scenario
 
 SCENARIO_HEADER = "x-fakellm-scenario"
-MODEL_PREFIX = "fakellm/"
 
 
 class ScenarioLibrary:

@@ -1,4 +1,4 @@
-"""fakellm's own routes (not a provider's): the landing page and `/_fakellm/...`.
+"""fakellm's own routes (not a provider's): the landing page, `/metrics` and `/_fakellm/...`.
 
 These are ordinary Starlette routes; the provider routes bypass Starlette's
 request objects for speed (see `fakellm.server.app`).
@@ -14,13 +14,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fakellm.context import RequestContext
 from fakellm.dialects import Dialect
 from fakellm.errors import ApiError
 from fakellm.journal import Journal
 from fakellm.journal.http import journal_routes
+from fakellm.observe import Metrics, page, wants_html
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.server.auth import Auth
 from fakellm.server.urls import banner
@@ -65,15 +66,30 @@ def admin_app(
     library: ScenarioLibrary,
     journal: Journal,
     allowed: Callable[[Request], bool],
+    extra: Sequence[BaseRoute] = (),
+    metrics: Metrics | None = None,
     state: StateStore | None = None,
     reset: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
-    """The landing page, health, the scenario list, the journal and `POST /_fakellm/reset` (both behind
-    `allowed`); with a shared `state` store, health says whether it answers and the journal is its."""
+    """The landing page (the dashboard in a browser, the banner otherwise), health, the scenario list,
+    the journal, the metrics and `POST /_fakellm/reset` (behind `allowed`), and `extra` routes (the
+    dashboard's); with a shared `state` store, health says whether it answers and the journal is its."""
 
     async def landing(request: Request) -> Response:
+        if wants_html(request):
+            return page()
         root = str(request.base_url).rstrip("/")
         return PlainTextResponse(banner(root, library.names) + "\n")
+
+    async def scrape(request: Request) -> Response:
+        if metrics is None:
+            return await http_error(request, HTTPException(404))
+        if not allowed(request):
+            message = "The metrics need an API key the server accepts (Authorization: Bearer KEY)."
+            body = {"error": {"message": message, "type": "fakellm_error", "code": "invalid_api_key"}}
+            return JSONResponse(body, status_code=401)
+        text, media_type = metrics.exposition()
+        return Response(text, media_type=media_type)
 
     async def health(request: Request) -> Response:
         # The pid tells the workers of `fakellm serve --workers N` (and replicas) apart.
@@ -122,7 +138,9 @@ def admin_app(
             Route("/", landing),
             Route("/_fakellm/health", health),
             Route("/_fakellm/scenarios", scenarios),
+            Route("/metrics", scrape),
             Route("/_fakellm/reset", reset_state, methods=["POST"]),
             *journal_routes(journal, allowed, state),
+            *extra,
         ],
     )

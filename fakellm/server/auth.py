@@ -52,7 +52,8 @@ class Auth:
             return None
         if not key:
             return ApiError(401, code="missing_api_key")
-        return ApiError(401, code="invalid_api_key", details={"key_hint": key_hint(key)})
+        # The key itself too: each provider masks it its own way when it quotes it back.
+        return ApiError(401, code="invalid_api_key", details={"key_hint": key_hint(key), "key": key})
 
     def check(self, ctx: RequestContext, scenario_keys: Sequence[str] | None = None) -> None:
         refusal = self.refusal(ctx, scenario_keys)

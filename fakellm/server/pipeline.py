@@ -22,11 +22,14 @@ from fakellm.dialects.base import OperationCall
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
 from fakellm.journal import Journal, JournalEntry
+from fakellm.journal.events import JournalEvent
 from fakellm.scenarios import Scenario
 from fakellm.scenarios.library import ScenarioLibrary
+from fakellm.scenarios.obey import obey
 from fakellm.server.auth import Auth
 from fakellm.server.body import ClientGone, decode_json, read_body
 from fakellm.server.exchange import Exchange
+from fakellm.server.live import chunk_publisher, frame_texts
 from fakellm.server.transport import DropConnection, send_body, send_plan
 from fakellm.tokens import truncate_reply
 
@@ -120,6 +123,7 @@ class Pipeline:
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT,
         state: StateStore | None = None,
+        strict_models: bool = False,
     ) -> None:
         self.library = library
         # A shared store (`--state redis://...`): sequences advance there, and settled entries go to its journal.
@@ -129,6 +133,7 @@ class Pipeline:
         self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
         self.max_body = max_body
         self.body_timeout = body_timeout
+        self.strict_models = strict_models  # or a scenario's `strict_models`: unknown models get a 404
         # Unexpected exceptions, for the test harness to surface: the last few kept, all counted.
         self.errors = ServerErrors(server_errors_kept, logger=logger)
 
@@ -150,6 +155,9 @@ class Pipeline:
                 return
             scenario = await self._choose(ex, refusal)
             self._authorize(ctx, scenario, refusal)
+            if self.strict_models or getattr(scenario, "strict_models", False):
+                assert ex.request is not None
+                ctx.dialect.check_model(ex.request.model, self.library.model_ids())
             await self._answer(ex, scenario)
             await self._deliver(ex)
         except ClientGone as gone:  # hung up mid-upload: nothing to send, and nothing was sent
@@ -218,7 +226,9 @@ class Pipeline:
         shared = getattr(scenario, "respond_shared", None) if self.state is not None else None
         outcome = await shared(request, ctx, self.state) if shared is not None else scenario.respond(request, ctx)
         entry.rule = outcome.rule
-        replies = outcome.replies
+        # Every scenario's replies are made to obey the request (tool choice, output format, stop…).
+        seed = getattr(scenario, "seed", None)
+        replies = obey(request, outcome.replies, ctx, self.faults.seed if seed is None else seed)
         if request.max_tokens is not None:
             replies = [truncate_reply(r, request.max_tokens) for r in replies]
         ex.replies = replies
@@ -242,16 +252,25 @@ class Pipeline:
         headers.update(framed.headers)
         headers.update(delivery.headers)
         headers.setdefault("content-type", framed.media_type)
-        if not framed.whole:
-            headers.setdefault("cache-control", "no-cache")
         entry.status = 200
         entry.fault = delivery.fault
         progress = ex.progress
+        if delivery.offsets is not None:
+            progress.sent_at = []
+        events = self.journal.events
+        if events.watched:
+            events.publish(JournalEvent("answer", entry, {"replies": ex.replies}))
+            if events.watching_chunks:
+                texts = frame_texts(framed, ex.replies)
+                progress.on_sent = chunk_publisher(self.journal, entry, texts, ctx.started)
         try:
             await send_plan(ex.send, ex.receive, framed, delivery, headers, ctx.started, progress)
         finally:  # also when a deliberate drop ends the response half way
             entry.chunks = progress.chunks_sent
             entry.ttft_ms = _ms(ctx.started, progress.first_frame_at)
+            if progress.sent_at:
+                entry.schedule_s = delivery.offsets or []
+                entry.sent_s = [t - ctx.started for t in progress.sent_at]
             if progress.disconnected_at is not None:
                 entry.ended = "disconnected"
                 entry.disconnected_at_ms = _ms(ctx.started, progress.disconnected_at)
@@ -277,8 +296,11 @@ class Pipeline:
             length = ctx.header("content-length")
             raw = await read_body(ex.receive, length, self.max_body, ctx.started + self.body_timeout, self.body_timeout)
             ex.entry.body_bytes = len(raw)
-            body = decode_json(raw)
-        call = OperationCall(ctx, body, self.library.model_ids())
+            body = decode_json(raw) if raw else None  # an action (`…/cancel`) may come without a body
+        declared = self.library.model_ids()
+        call = OperationCall(ctx, body, declared)
+        if self.strict_models or getattr(scenario, "strict_models", False):
+            call = OperationCall(ctx, body, declared, lambda model: ctx.dialect.knows_model(model, declared))
         result = await ctx.dialect.operate(ctx.operation, call)
         headers = ctx.dialect.response_headers(ctx)
         headers["content-type"] = ctx.dialect.json_media_type

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import Message, Receive, Send
@@ -59,6 +60,11 @@ class Progress:
     chunks_sent: int = 0
     first_frame_at: float | None = None  # monotonic
     disconnected_at: float | None = None  # monotonic
+    # Set by the caller to watch frames go out: `sent_at` gets each frame's send time (monotonic) when
+    # frames go out one by one, `on_sent(chunks_sent)` is called after every write (after the single
+    # write, too). Left None, sending costs nothing more.
+    sent_at: list[float] | None = None
+    on_sent: Callable[[int], None] | None = None
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
@@ -109,6 +115,14 @@ class _DisconnectWatcher:
         self.task.cancel()
 
 
+def _sent(progress: Progress, frames: int = 1) -> None:
+    """`frames` went out in one write: each gets its time, and the watcher hears of them once."""
+    if progress.sent_at is not None:
+        progress.sent_at.extend([time.monotonic()] * frames)
+    if progress.on_sent is not None:
+        progress.on_sent(progress.chunks_sent)
+
+
 async def send_plan(
     send: Send,
     receive: Receive,
@@ -131,6 +145,8 @@ async def send_plan(
         body = frames[0].data if plan.whole else b"".join([f.data for f in frames]) + plan.tail
         await send({"type": "http.response.body", "body": body, "more_body": False})
         progress.chunks_sent = len(frames)
+        if progress.on_sent is not None:
+            progress.on_sent(len(frames))
         return
 
     watcher = _DisconnectWatcher(receive)
@@ -148,6 +164,7 @@ async def send_plan(
                 watcher.cancel()  # after the last send the server reports `http.disconnect` by itself
                 await send({"type": "http.response.body", "body": frames[0].data, "more_body": False})
                 progress.chunks_sent = 1
+                _sent(progress)
                 return
             # Every frame due by now goes in this write (those of one moment: a role chunk with the first
             # content chunk, a tool call's opening with its arguments, or frames a late loop caught up on).
@@ -157,6 +174,7 @@ async def send_plan(
             body = frames[index].data if end == index + 1 else b"".join([f.data for f in frames[index:end]])
             await send({"type": "http.response.body", "body": body, "more_body": True})
             progress.chunks_sent = end
+            _sent(progress, end - index)
             index = end
         if not frames:
             await send(start)

@@ -112,17 +112,18 @@ def routed_context(query: dict[str, str]) -> object:
 
 
 def test_rate_limit_429_uses_azures_wording_and_string_code() -> None:
-    error = ApiError(429, code="rate_limit_exceeded", retry_after=6, details={"limit_name": "tokens", "limit": 10})
+    details = {"limit_name": "tokens", "limit": 10, "model": "gpt-4.1"}
+    error = ApiError(429, code="rate_limit_exceeded", retry_after=6, details=details)
     response = AzureDialect().render_error(error, routed_context({"api-version": "2024-08-01-preview"}))  # type: ignore[arg-type]
     body = json.loads(response.body)
     assert response.status == 429
     assert body == {
         "error": {
             "code": "429",
-            "message": "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version "
-            "2024-08-01-preview have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry "
-            "after 6 seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to further "
-            "increase the default rate limit.",
+            # The 2025 wording: model, region, pricing tier, operation, api-version, then the wait.
+            "message": "Your requests to gpt-4.1 for gpt-4.1 in East US 2 have exceeded the token rate limit for "
+            "your current AIServices S0 pricing tier. This request was for ChatCompletions_Create under Azure "
+            "OpenAI API version 2024-08-01-preview. Please retry after 6 seconds.",
         }
     }
 

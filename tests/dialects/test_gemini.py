@@ -68,8 +68,10 @@ def test_array_stream_parses_as_one_json_document(server: ServerThread) -> None:
     assert raw.endswith(b"}\n]")
     elements = json.loads(raw)
     assert isinstance(elements, list)
-    assert len(elements) == 4
+    assert len(elements) == 3  # Gemini 2.5: the last text chunk carries the finish, no empty chunk follows
     assert elements[-1]["usageMetadata"]["candidatesTokenCount"] == 3
+    assert elements[-1]["candidates"][0]["finishReason"] == "STOP"
+    assert elements[-1]["candidates"][0]["content"]["parts"] == [{"text": " sky"}]
 
 
 def test_non_streaming_body_is_pretty_printed_with_charset(server: ServerThread) -> None:
@@ -153,7 +155,7 @@ def test_wrong_method_and_unknown_route_answer_in_googles_shape(server: ServerTh
     wrong = httpx.get(server.url + MODEL_PATH + ":generateContent")
     assert wrong.status_code == 405
     assert isinstance(wrong.json()["error"]["code"], int)
-    unknown = httpx.post(server.url + MODEL_PATH + ":countTokens", json=BODY)
+    unknown = httpx.post(server.url + MODEL_PATH + ":predictLongRunning", json=BODY)
     assert unknown.status_code == 404
     assert unknown.json()["error"]["status"] == "NOT_FOUND"
 

@@ -31,7 +31,7 @@ def server() -> Iterator[ServerThread]:
 
 def test_stream_framing_and_chunk_layout(server: ServerThread) -> None:
     response = httpx.post(server.url + CHAT, json={**BODY, "stream": True})
-    assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert response.headers["content-type"] == "text/event-stream"  # Groq sends no charset
     chunks = events(response.content)
     assert chunks[-1] == b"[DONE]"
     first, *middle, last = (json.loads(c) for c in chunks[:-1])
@@ -140,4 +140,6 @@ def test_rate_limit_headers_use_openais_names() -> None:
 def test_stream_error_frame() -> None:
     request = ChatRequest("groq", "m", [Message("user", [TextPart("hi")])])
     frame = GroqDialect().render_stream_error(ApiError(503), request, context_for(GroqDialect()))
-    assert frame == b'data: {"error":{"message":"Service Unavailable","type":"server_error"}}\n\n'
+    assert frame == (
+        b'event: error\ndata: {"error":{"message":"Service Unavailable","type":"server_error","status_code":503}}\n\n'
+    )

@@ -63,7 +63,7 @@ def test_stream_chunk_sequence_role_content_finish(server: ServerThread, path: s
     for chunk in parsed:
         assert list(chunk)[: len(CHUNK_KEYS)] == CHUNK_KEYS
         assert chunk["object"] == "chat.completion.chunk"
-        assert chunk["model"] == "gpt-4o-mini"
+        assert chunk["model"] == "gpt-4o-mini-2024-07-18"  # the dated snapshot, as OpenAI reports it
         assert "usage" not in chunk
         assert chunk["choices"][0]["logprobs"] is None
 
@@ -201,7 +201,9 @@ def test_models_list_shape(server: ServerThread, path: str) -> None:
 def test_error_body_has_the_four_fields_in_order(server: ServerThread) -> None:
     response = httpx.post(server.url + PATHS[0], json={"model": "m"})
     assert response.status_code == 400
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.text.startswith('{\n    "error": {\n        "message": ')  # OpenAI pretty-prints its errors
+    assert response.text.endswith("\n    }\n}\n")
     assert list(response.json()["error"]) == ["message", "type", "param", "code"]
 
 
@@ -222,3 +224,10 @@ def test_an_unseeded_server_does_not_reseed_a_seeded_one(make_server: Callable[.
     first = post(seeded, PATHS[0]).json()["id"]
     make_server(ServerConfig())  # e.g. a FakeLLM() started inside a test of a seeded session
     assert [first, post(seeded, PATHS[0]).json()["id"]] == expected
+
+
+def test_keys_are_masked_as_openai_masks_them() -> None:
+    from fakellm.dialects.openai.errors import mask
+
+    assert mask("sk-proj-abcdefghijklmnop1234") == "sk-proj-" + "*" * 16 + "1234"
+    assert mask("sk-abc") == "sk-abc"  # a short key is shown whole

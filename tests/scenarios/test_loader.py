@@ -131,6 +131,6 @@ def test_nesting_within_the_bound_loads(tmp_path):
     depth = MAX_DEPTH - 2  # the top-level mapping and `rules` take two levels
     doc = read_document(write(tmp_path, "ok.yaml", "rules: " + "[" * depth + "]" * depth + "\n"))
     assert doc.data["rules"] == eval("[" * depth + "]" * depth)
-    brackets = '"' + "[[[[{{{{" * 50 + '"'
+    brackets = '"' + '[[[[{{{{' * 50 + '"'
     json_doc = read_document(write(tmp_path, "ok.json", f'{{"rules": [], "description": {brackets}}}\n'))
     assert json_doc.data["description"].startswith("[[[[{{{{")

@@ -15,7 +15,7 @@ from fakellm.scenarios.validate import check_paths
 
 BUILTIN_NAMES = {
     "echo", "lorem", "script", "tools", "reasoning", "slow", "flaky",
-    "rate-limited", "midstream-error", "disconnect", "stall", "malformed",
+    "rate-limited", "midstream-error", "disconnect", "stall", "malformed", "strict",
 }  # fmt: skip
 
 
@@ -113,7 +113,7 @@ def test_every_shipped_scenario_validates_cleanly():
 def test_cli_validate_exits_0_on_good_files():
     result = run_cli("validate", str(builtin_scenarios_dir()))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok: 12 scenario(s)")
+    assert result.stdout.startswith("ok: 13 scenario(s)")
 
 
 def test_cli_validate_exits_1_and_prints_each_error(tmp_path):

@@ -10,16 +10,15 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import RouteSpec
-from fakellm.dialects.embeddings.openai import no_stream
+from fakellm.dialects.embeddings.openai import NotStreamed
 from fakellm.dialects.embeddings.render import vectors
 from fakellm.dialects.embeddings.request import GEMINI_DEFAULT, GEMINI_MODELS, EmbeddingOptions, lookup, parse_gemini
 from fakellm.dialects.gemini import GeminiDialect
 from fakellm.dialects.gemini.errors import pretty
-from fakellm.frames import StreamPlan
 from fakellm.model import ChatRequest, Reply
 
 
-class GeminiEmbeddingsDialect(GeminiDialect):
+class GeminiEmbeddingsDialect(NotStreamed, GeminiDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec(
             "POST",
@@ -28,8 +27,6 @@ class GeminiEmbeddingsDialect(GeminiDialect):
             regex=True,
         ),
     )
-    error_prefixes: ClassVar[tuple[str, ...]] = ()
-    streams: ClassVar[bool] = False
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         batch = ctx.path_params.get("method") == "batchEmbedContents"
@@ -41,6 +38,3 @@ class GeminiEmbeddingsDialect(GeminiDialect):
         found = [{"values": vector} for vector in vectors(options, spec, replies, ctx)]
         body: dict[str, Any] = {"embeddings": found} if options.batch else {"embedding": found[0]}
         return (pretty(body) + "\n").encode()
-
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        raise no_stream()

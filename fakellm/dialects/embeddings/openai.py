@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.azure import AzureDialect
-from fakellm.dialects.base import RouteSpec
+from fakellm.dialects.base import Dialect, RouteSpec
 from fakellm.dialects.embeddings.render import vectors
 from fakellm.dialects.embeddings.request import OPENAI_DEFAULT, OPENAI_MODELS, EmbeddingOptions, lookup, parse_openai
 from fakellm.dialects.embeddings.vectors import as_base64
@@ -39,32 +39,39 @@ def no_stream() -> ApiError:
     return ApiError(400, "Embeddings are not streamed.", param="stream")
 
 
-class OpenAIEmbeddingsDialect(OpenAIDialect):
-    routes: ClassVar[tuple[RouteSpec, ...]] = (
-        RouteSpec("POST", "/v1/embeddings", "chat"),
-        RouteSpec("POST", "/embeddings", "chat"),
-    )
+class NotStreamed(Dialect):
+    """What every embeddings dialect is besides its provider's chat dialect: routes of its own (no error
+    prefixes: unknown paths stay the chat dialect's), and no streams."""
+
     error_prefixes: ClassVar[tuple[str, ...]] = ()
     streams: ClassVar[bool] = False
-
-    def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
-        return parse_openai(body, self.name)
-
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        return embeddings_body(request, replies, model, ctx)
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
         raise no_stream()
 
 
-class AzureEmbeddingsDialect(AzureDialect):
+class OpenAIShaped(NotStreamed):
+    """Embeddings answered in OpenAI's list-of-embeddings body."""
+
+    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
+        return embeddings_body(request, replies, model, ctx)
+
+
+class OpenAIEmbeddingsDialect(OpenAIShaped, OpenAIDialect):
+    routes: ClassVar[tuple[RouteSpec, ...]] = (
+        RouteSpec("POST", "/v1/embeddings", "chat"),
+        RouteSpec("POST", "/embeddings", "chat"),
+    )
+
+    def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
+        return parse_openai(body, self.name)
+
+
+class AzureEmbeddingsDialect(OpenAIShaped, AzureDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", r"/openai/deployments/(?P<deployment>[^/]+)/embeddings", "chat", regex=True),
         RouteSpec("POST", "/openai/v1/embeddings", "chat"),
     )
-    error_prefixes: ClassVar[tuple[str, ...]] = ()
-    streams: ClassVar[bool] = False
-
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         deployment = ctx.path_params.get("deployment")
@@ -72,23 +79,9 @@ class AzureEmbeddingsDialect(AzureDialect):
             raise ApiError(404, code="missing_api_version")
         return parse_openai(body, self.name, model=deployment)
 
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        return embeddings_body(request, replies, model, ctx)
 
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        raise no_stream()
-
-
-class GeminiOpenAIEmbeddingsDialect(GeminiOpenAIDialect):
+class GeminiOpenAIEmbeddingsDialect(OpenAIShaped, GeminiOpenAIDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (RouteSpec("POST", "/v1beta/openai/embeddings", "chat"),)
-    error_prefixes: ClassVar[tuple[str, ...]] = ()
-    streams: ClassVar[bool] = False
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         return parse_openai(body, self.name)
-
-    def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        return embeddings_body(request, replies, model, ctx)
-
-    def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        raise no_stream()

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fakellm.dialects.gemini.request import field, invalid, invalid_value, require_dict
-from fakellm.dialects.openai.request import invalid_value as openai_invalid_value
 from fakellm.dialects.openai.request import optional_int, require_object
+from fakellm.dialects.openai.semantics import invalid_value as openai_invalid_value
 from fakellm.errors import ApiError, bad_request, missing, wrong_type
 from fakellm.model import ChatRequest, DialectOptions, Message, TextPart
 from fakellm.tokens import count_tokens

@@ -127,6 +127,13 @@ def error_object(error: ApiError) -> dict[str, Any]:
         message = MISSING_KEY
     elif error.kind is ErrorKind.RATE_LIMIT:
         message, details = _quota(error)
+    elif error.code == "model_not_found":
+        d = error.details
+        message = (
+            f"models/{str(d.get('model', '')).removeprefix('models/')} is not found for API version "
+            f"{d.get('api_version', 'v1beta')}, or is not supported for {d.get('method', 'generateContent')}. "
+            "Call ModelService.ListModels to see the list of available models and their supported methods."
+        )
     else:
         message = STOCK_MESSAGES.get(status, f"The request failed with HTTP status {status}.")
     status_name = STATUS_NAMES.get(status, "INTERNAL" if status >= 500 else "INVALID_ARGUMENT")

@@ -60,9 +60,10 @@ class Encoder:
     The same bytes as `json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=…)`;
     the C encoder is made once rather than on every call (a structure has no cycles to check)."""
 
-    __slots__ = ("_encode", "sort_keys")
+    __slots__ = ("_encode", "quote", "sort_keys")
 
-    def __init__(self, *, sort_keys: bool) -> None:
+    def __init__(self, *, sort_keys: bool, escape_html: bool = False) -> None:
+        """`escape_html`: write `<`, `>` and `&` as `\\u003c`, `\\u003e`, `\\u0026`, as Go's encoder does (Groq)."""
         self.sort_keys = sort_keys
         self._encode: Callable[[Any], str]
         if make_encoder is None:  # no C accelerator: the stdlib's own pure-Python path
@@ -70,11 +71,17 @@ class Encoder:
         else:
             c_encode = make_encoder(None, _unknown, encode_basestring, None, ":", ",", sort_keys, False, True)
             self._encode = lambda value: "".join(c_encode(value, 0))
+        # A string as JSON: every streamed token goes straight to the C string encoder.
+        self.quote: Callable[[str], str] = encode_basestring
+        if escape_html:  # the three characters occur only inside strings: escaping the text is exact
+            plain, quote = self._encode, encode_basestring
+            self._encode = lambda value: plain(value).translate(GO_ESCAPES)
+            self.quote = lambda text: quote(text).translate(GO_ESCAPES)
 
     def encode(self, value: Any) -> str:
         kind = type(value)
-        if kind is str:  # every streamed token: straight to the C string encoder
-            return encode_basestring(value)
+        if kind is str:
+            return self.quote(value)
         if kind is int:
             return str(value)
         return self._encode(value)
@@ -84,8 +91,10 @@ class Encoder:
         return Template(prefix + self._encode(structure) + suffix, self)
 
 
+GO_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 NATIVE = Encoder(sort_keys=False)
 SORTED = Encoder(sort_keys=True)
+GO = Encoder(sort_keys=False, escape_html=True)  # Groq's: Go's encoding/json
 
 
 class Template:

@@ -30,6 +30,13 @@ MISSING_KEY = (
 )
 
 
+def mask(key: str) -> str:
+    """A key as OpenAI quotes it back: its first 8 characters, `*`s, its last 4; a short key whole."""
+    if len(key) <= 12:
+        return key
+    return key[:8] + "*" * (len(key) - 12) + key[-4:]
+
+
 def try_again_in(seconds: float) -> str:
     """A wait as OpenAI words it: `250ms`, `1.5s`, `20s`."""
     if seconds < 1:
@@ -49,11 +56,18 @@ def rate_limit_message(error: ApiError) -> str:
     )
 
 
+def model_not_found(error: ApiError) -> str:
+    return f"The model `{error.details.get('model', '')}` does not exist or you do not have access to it."
+
+
 def error_message(error: ApiError) -> str:
     if error.message:
         return error.message
+    if error.code == "model_not_found":
+        return model_not_found(error)
     if error.code == "invalid_api_key":
-        return INVALID_KEY.format(hint=error.details.get("key_hint", ""))
+        key = error.details.get("key")
+        return INVALID_KEY.format(hint=mask(key) if isinstance(key, str) else error.details.get("key_hint", ""))
     if error.code == "missing_api_key":
         return MISSING_KEY
     if error.kind is ErrorKind.RATE_LIMIT:

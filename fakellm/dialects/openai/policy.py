@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from fakellm.dialects.openai.encoding import NATIVE, Encoder, Template
 from fakellm.ids import IdSource
-from fakellm.model import Reply, Usage
+from fakellm.model import FinishReason, Reply, ToolCall, Usage
 
 StreamUsage = Literal["own_chunk", "last_chunk", "always_on_last_chunk"]
 FINGERPRINT = "fp_f4e1c0ffee"
@@ -44,6 +44,7 @@ class Policy:
 
     encoder: Encoder = NATIVE  # OpenAI's own key order, or SORTED (Azure, Gemini)
     id_prefix: str = "chatcmpl-"
+    uuid_ids: bool = False  # the id after the prefix is a UUID (Groq), else `id_length` characters
     id_length: int = 29
     stream_id_length: int = 29
     fingerprint: str | None = FINGERPRINT  # `system_fingerprint` on chunks
@@ -64,8 +65,12 @@ class Policy:
     role_on_deltas: bool = False  # every delta repeats the role (Gemini)
     interleave: bool = True  # n > 1 choices round-robin, else one after the other
     whole_tool_calls: bool = False  # a tool call in one delta, else an opening and argument fragments
+    tool_call_index: bool = True  # streamed tool calls carry their `index` (Gemini's OpenAI route: none)
+    # The thought signature a tool call carries as `extra_content.google.thought_signature` (Gemini 3).
+    tool_signature: Callable[[ToolCall], str] | None = None
     finish_chunks: bool = True  # each choice ends with an empty delta and its finish reason, else its last delta has it
     streamed_tool_calls_finish: str = "tool_calls"  # the finish of a streamed choice that calls tools
+    forced_tool_finish: FinishReason | None = "stop"  # the finish of a call the request forced by naming the tool
     # Where a stream's usage goes: when asked, in a `choices: []` chunk of its own (with `usage: null` on
     # the others); when asked, on the last chunk; or always on the last chunk.
     stream_usage: StreamUsage = "own_chunk"
@@ -95,6 +100,7 @@ class Reasoning:
     field: str | None = None  # `reasoning_content` (OpenAI, DeepSeek style), `reasoning` (Groq's parsed)
     inline: tuple[str, str] | None = None  # before and after, e.g. `<think>\n` and `\n</think>\n\n`
     mark: Mapping[str, Any] | None = None  # streamed as content with this `extra_content` (Gemini's thoughts)
+    beside: Mapping[str, Any] | None = None  # fields a streamed `field` delta carries too (Groq's `channel`)
     dropped: bool = False
 
     def text(self, reply: Reply) -> str:

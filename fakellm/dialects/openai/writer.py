@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import time
-from json.encoder import encode_basestring
 from typing import Any
 
 from fakellm.dialects.openai.chunks import ChunkForm, ChunkKind, Edge, frame_text, template
@@ -66,7 +65,9 @@ class ChunkWriter:
         self.compiled = compiled
         self.written = 0  # chunks written so far (the obfuscation pad's length follows it)
         self.values: dict[str, Any] = {
-            "id": ids.new(policy.id_prefix, policy.stream_id_length),
+            "id": policy.id_prefix + ids.uuid()
+            if policy.uuid_ids
+            else ids.new(policy.id_prefix, policy.stream_id_length),
             "created": int(time.time()),
             "model": model,
         }
@@ -81,14 +82,26 @@ class ChunkWriter:
 
     # --- the kinds of chunk ------------------------------------------------------------------------
 
-    def role(self, index: int, content: str | None, edge: Edge = "") -> bytes:
+    def role(self, index: int, content: str | None, edge: Edge = "", logprobs: dict[str, Any] | None = None) -> bytes:
+        if logprobs is not None:
+            return self.write("role", {"index": index, "logprobs": logprobs}, edge, content=content, logprobs=True)
         return self.write("role", {"index": index}, edge, content=content)
 
-    def text(self, index: int, text: str, finish: str | None = None, edge: Edge = "") -> bytes:
+    def text(
+        self,
+        index: int,
+        text: str,
+        finish: str | None = None,
+        edge: Edge = "",
+        logprobs: dict[str, Any] | None = None,
+    ) -> bytes:
+        """A content chunk; `logprobs`: its own tokens' logprobs, when the request asked for them."""
+        if logprobs is not None:
+            return self.write("text", {"index": index, "text": text, "logprobs": logprobs}, edge, finish, logprobs=True)
         if finish is None and not edge and self.compiled:
             pieces, at, pad = self._plain.get("text") or self._bind("text")
             pieces[at[0]] = str(index)
-            pieces[at[1]] = encode_basestring(text)
+            pieces[at[1]] = self.policy.encoder.quote(text)
             if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
                 pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
             self.written += 1
@@ -99,7 +112,7 @@ class ChunkWriter:
         if finish is None and not edge and self.compiled:
             pieces, at, pad = self._plain.get(style) or self._bind("reasoning", style)
             pieces[at[0]] = str(index)
-            pieces[at[1]] = encode_basestring(text)
+            pieces[at[1]] = self.policy.encoder.quote(text)
             if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
                 pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
             self.written += 1
@@ -118,7 +131,7 @@ class ChunkWriter:
             pieces, at, pad = self._plain.get("tool_args") or self._bind("tool_args")
             pieces[at[0]] = str(index)
             pieces[at[1]] = str(tool_index)
-            pieces[at[2]] = encode_basestring(arguments)
+            pieces[at[2]] = self.policy.encoder.quote(arguments)
             if pad >= 0:  # (written out here rather than in a helper: this is the hot path)
                 pieces[pad] = f'"{self.ids.token(self.written % 11 + 1)}"'
             self.written += 1
@@ -129,6 +142,8 @@ class ChunkWriter:
         self, index: int, tool_index: int, call: ToolCall, finish: str | None = None, edge: Edge = ""
     ) -> bytes:
         values = {"index": index, "tool_index": tool_index, "call_id": call.id, "name": call.name}
+        if self.policy.tool_signature is not None:
+            values["signature"] = self.policy.tool_signature(call)
         return self.write("tool_whole", {**values, "arguments": call.arguments}, edge, finish)
 
     def finish(self, index: int, reason: str, edge: Edge = "") -> bytes:
@@ -150,13 +165,26 @@ class ChunkWriter:
         content: str | None = "",
         reasoning: Reasoning = HIDDEN,
         pad: int | None = None,
+        logprobs: bool = False,
     ) -> bytes:
-        """One chunk of `kind` with `values` by slot name (besides the stream's own)."""
+        """One chunk of `kind` with `values` by slot name (besides the stream's own); `logprobs`: its choice
+        carries `values["logprobs"]`."""
         if self.obfuscation:
             values["obfuscation"] = self.ids.token(pad if pad is not None else self.written % 11 + 1)
         self.written += 1
         carries_usage = edge == "last" and "usage" in self.values
-        form = (kind, finish, content, reasoning, edge, carries_usage, self.null_usage, self.obfuscation)
+        form: tuple[Any, ...] = (
+            kind,
+            finish,
+            content,
+            reasoning,
+            edge,
+            carries_usage,
+            self.null_usage,
+            self.obfuscation,
+        )
+        if logprobs:
+            form += (True,)
         if not self.compiled:
             return frame_text(self.policy, ChunkForm(*form), {**self.values, **values}).encode()
         encoded = self._encoded_values().copy()
@@ -170,7 +198,7 @@ class ChunkWriter:
         if self._encoded is None:
             encode = self.policy.encoder.encode
             self._encoded = {
-                name: encode_basestring(value) if type(value) is str else encode(value)
+                name: self.policy.encoder.quote(value) if type(value) is str else encode(value)
                 for name, value in self.values.items()
             }
         return self._encoded
