@@ -107,9 +107,6 @@ class Dialect(ABC):
         dialect offers no sample (the dashboard then only lists its routes)."""
         return None
 
-    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
-    stream_cache_control: ClassVar[str | None] = "no-cache"
-
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""
         return True
