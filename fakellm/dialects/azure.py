@@ -136,6 +136,10 @@ class AzureDialect(OpenAIFamilyDialect):
             headers["x-ms-deployment-name"] = deployment if printable else _UNPRINTABLE.sub("?", deployment)
         return headers
 
+    def retry_headers(self, seconds: float) -> dict[str, str]:
+        # Azure's 429s carry the wait twice: in seconds and in milliseconds.
+        return {**super().retry_headers(seconds), "retry-after-ms": str(max(1, round(seconds * 1000)))}
+
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         # Azure sends limits and what remains, never the reset durations.
         return {k: v for k, v in super().rate_limit_headers(status).items() if "-reset-" not in k}

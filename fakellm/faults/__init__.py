@@ -67,7 +67,7 @@ class FaultStage:
         if settings.rate_limit is not None:
             headers = self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
         if settings.error is not None and self._triggered(settings.error, scope):
-            raise injected_error(settings.error, model, headers)
+            raise injected_error(settings.error, model, headers, ctx)
         latency = None if is_instant(settings.latency) else settings.latency
         rng = self._rng(scope, "latency", latency.seed) if latency is not None else None
         if not request.stream:
@@ -120,5 +120,5 @@ class FaultStage:
         try:
             status = self.limiter.acquire((scope, client), spec.requests_per_minute, spec.tokens_per_minute, tokens)
         except RateLimited as over:
-            raise over_limit_error(over, dialect.rate_limit_headers(over.status), model) from None
+            raise over_limit_error(over, dialect.rate_limit_headers(over.status), model, ctx) from None
         return dialect.rate_limit_headers(status)
