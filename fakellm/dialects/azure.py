@@ -27,6 +27,9 @@ from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
+# Azure's v1 route under a prefix no other dialect shares: a plain OpenAI client with a Bearer key
+# (pipecat builds one for `…/openai/v1`) is Azure's here, whatever its headers.
+ALIAS_BASE = "/azure/openai/v1"
 REGION = "East US 2"
 MODEL_SESSION = "d016-20250930181259"
 # Limits and what remains (Azure sends no reset durations).
@@ -98,13 +101,16 @@ class AzureDialect(OpenAIFamilyDialect):
         RouteSpec("POST", V1_PATH, "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
         RouteSpec("GET", "/openai/models", "models"),
+        RouteSpec("POST", ALIAS_BASE + "/chat/completions", "chat"),
+        RouteSpec("GET", ALIAS_BASE + "/models", "models"),
     )
-    error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
+    error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/", "/azure/")
+    other_base_paths: ClassVar[dict[str, str]] = {"azure_v1": ALIAS_BASE}
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
     policy: ClassVar[Policy] = POLICY
 
     def claims(self, ctx: RequestContext) -> bool:
-        return "deployment" in ctx.path_params or "api-key" in ctx.headers
+        return "deployment" in ctx.path_params or "api-key" in ctx.headers or ctx.route_path.startswith("/azure/")
 
     def api_key(self, ctx: RequestContext) -> str | None:
         key = ctx.header("api-key")

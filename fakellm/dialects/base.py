@@ -71,6 +71,8 @@ class Dialect(ABC):
     key_query_params: ClassVar[tuple[str, ...]] = ()
     # What the provider's SDK wants as its base URL, after the server root (`/v1` for openai).
     client_base_path: ClassVar[str] = ""
+    # More base URLs this dialect answers on, by name (Azure's unambiguous v1 route).
+    other_base_paths: ClassVar[dict[str, str]] = {}
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
     # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).

@@ -35,7 +35,8 @@ class Outcome:
 
 class Scenario(Protocol):
     """What a scenario provides. It may also have an `api_keys` list: the keys it accepts instead of
-    `--api-key` (read with `getattr`, so that simple scenario objects need not declare it)."""
+    `--api-key`, and a `strict_models` flag: unknown models get the provider's 404 (both read with
+    `getattr`, so that simple scenario objects need not declare them)."""
 
     name: str
     description: str
