@@ -225,13 +225,21 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     check.add_argument(
         "--api-key", default=None, metavar="KEY", help="the key to send; also checks a wrong key gets 401"
     )
-    check.add_argument("--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo)")
+    check.add_argument(
+        "--dialect",
+        choices=("openai", "azure", "groq", "gemini"),
+        default="openai",
+        help="the provider URL stands for: its routes, key header and answers (openai)",
+    )
+    check.add_argument(
+        "--model", default=None, metavar="NAME", help="the model name to send (per dialect: gpt-3.5-turbo, ...)"
+    )
     check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
 
 
 def check(args: argparse.Namespace) -> int:
-    from fakellm.check.run import DEFAULT_MODEL, run_check
+    from fakellm.check.run import run_check
 
     if not args.url.startswith(("http://", "https://")):
         print(f"fakellm check: URL must start with http:// or https://, got {args.url!r}", file=sys.stderr)
@@ -239,7 +247,7 @@ def check(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print("fakellm check: --timeout must be more than 0", file=sys.stderr)
         return 2
-    report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
+    report = run_check(args.url, api_key=args.api_key, model=args.model, timeout=args.timeout, dialect=args.dialect)
     print(report.to_json() if args.json else report.render())
     return 0 if report.passed else 1
 
