@@ -112,9 +112,8 @@ def routed_context(query: dict[str, str]) -> object:
 
 
 def test_rate_limit_429_uses_azures_wording_and_string_code() -> None:
-    error = ApiError(
-        429, code="rate_limit_exceeded", retry_after=6, details={"limit_name": "tokens", "limit": 10, "model": "gpt-4.1"}
-    )
+    details = {"limit_name": "tokens", "limit": 10, "model": "gpt-4.1"}
+    error = ApiError(429, code="rate_limit_exceeded", retry_after=6, details=details)
     response = AzureDialect().render_error(error, routed_context({"api-version": "2024-08-01-preview"}))  # type: ignore[arg-type]
     body = json.loads(response.body)
     assert response.status == 429
