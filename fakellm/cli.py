@@ -22,6 +22,7 @@ from fakellm.config import (
     DEFAULT_RATE_LIMIT_MAX_CLIENTS,
     DEFAULT_SCENARIO,
     LOG_LEVELS,
+    MEMORY_STATE,
     ConfigError,
     ServerConfig,
     env_host,
@@ -68,6 +69,13 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--tokens-per-second", type=float, default=None, metavar="N", help="default streaming rate (unlimited)"
     )
     serve.add_argument(
+        "--replay-speed",
+        type=float,
+        default=None,
+        metavar="X",
+        help="play recorded timings X times as fast (2: twice as fast, 0.5: half speed, 0: at once; default 1)",
+    )
+    serve.add_argument(
         "--max-body", type=int, default=None, help=f"largest request body in bytes ({DEFAULT_MAX_BODY // 2**20} MiB)"
     )
     serve.add_argument(
@@ -82,6 +90,17 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         f"({DEFAULT_JOURNAL_MAX_BYTES // 2**20} MiB)",
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+    serve.add_argument("--no-metrics", action="store_true", help="do not serve GET /metrics (Prometheus)")
+    serve.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="processes answering on the one port (1)"
+    )
+    serve.add_argument(
+        "--state",
+        default=None,
+        metavar="memory|redis://HOST:PORT/DB",
+        help=f"where rate-limit budgets, error counters, sequences and the journal live: {MEMORY_STATE} "
+        "(this process, the default) or a Redis that every worker and replica shares",
+    )
     _exposure_flags(serve)
 
 
@@ -135,6 +154,7 @@ _FLAGS = {
     "api_keys": "--api-key",
     "include_builtin": "--no-builtin",
     "allowed_hosts": "--allowed-host",
+    "metrics": "--no-metrics",
 }
 
 
@@ -153,6 +173,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "log_level": args.log_level,
         "ttft_ms": args.ttft_ms,
         "tokens_per_second": args.tokens_per_second,
+        "replay_speed": args.replay_speed,
         "max_body": args.max_body,
         "journal_size": args.journal_size,
         "journal_max_bytes": args.journal_max_bytes,
@@ -162,6 +183,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         "keep_alive_timeout": args.keep_alive_timeout,
         "max_connections": args.max_connections,
         "rate_limit_max_clients": args.rate_limit_max_clients,
+        "metrics": False if args.no_metrics else None,
+        "workers": args.workers,
+        "state": args.state,
     }
     try:
         return ServerConfig(**{name: value for name, value in given.items() if value is not None})
@@ -227,12 +251,18 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     check.add_argument(
         "--dialect",
-        choices=("openai", "azure", "groq", "gemini"),
+        choices=("openai", "azure", "groq", "gemini", "responses", "anthropic"),
         default="openai",
-        help="the provider URL stands for: its routes, key header and answers (openai)",
+        help="openai: a platform's probe to URL/chat/completions; azure, groq, gemini: the same probe in that "
+        "provider's routes, key header and answers; responses: the Responses API (URL/responses); "
+        "anthropic: the anthropic SDK's requests to URL/v1/messages (URL is then the server root)",
     )
     check.add_argument(
-        "--model", default=None, metavar="NAME", help="the model name to send (per dialect: gpt-3.5-turbo, ...)"
+        "--model",
+        default=None,
+        metavar="NAME",
+        help="the model name to send (per dialect: gpt-3.5-turbo, gpt-4o, llama-3.3-70b-versatile, "
+        "gemini-2.5-flash; gpt-4.1; claude-sonnet-4-5)",
     )
     check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
@@ -247,9 +277,67 @@ def check(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print("fakellm check: --timeout must be more than 0", file=sys.stderr)
         return 2
-    report = run_check(args.url, api_key=args.api_key, model=args.model, timeout=args.timeout, dialect=args.dialect)
+    if args.dialect == "responses":
+        from fakellm.check.responses_checks import run_responses_check
+
+        model = args.model or "gpt-4.1"
+        report = run_responses_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    elif args.dialect == "anthropic":
+        from fakellm.check.anthropic import DEFAULT_MODEL as ANTHROPIC_MODEL
+        from fakellm.check.anthropic import run_anthropic_check
+
+        model = args.model or ANTHROPIC_MODEL
+        report = run_anthropic_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
+    else:
+        report = run_check(args.url, api_key=args.api_key, model=args.model, timeout=args.timeout, dialect=args.dialect)
     print(report.to_json() if args.json else report.render())
     return 0 if report.passed else 1
+
+
+def _record_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    record = commands.add_parser(
+        "record",
+        help="record a real provider into a scenario file, through a proxy",
+        description="Serve every fakellm route, forward each request to its dialect's upstream, stream the "
+        "answer back as it arrives and append each exchange to FILE as a rule of scenario NAME. "
+        "Env vars: FAKELLM_UPSTREAM_<DIALECT> (e.g. FAKELLM_UPSTREAM_OPENAI) for upstreams.",
+    )
+    record.add_argument(
+        "--upstream",
+        action="append",
+        default=[],
+        metavar="DIALECT=URL",
+        help="where a dialect's requests go, e.g. openai=https://api.openai.com (repeatable)",
+    )
+    record.add_argument("--out", type=Path, required=True, metavar="FILE", help="the scenario file to append to")
+    record.add_argument("--name", required=True, help="the scenario's name (replay with --default-scenario NAME)")
+    record.add_argument(
+        "--redact", action="append", default=[], metavar="REGEX", help="replace matches with [REDACTED] (repeatable)"
+    )
+    record.add_argument("--host", default=None, help=f"interface to bind (default {DEFAULT_HOST})")
+    record.add_argument("--port", type=int, default=None, help=f"port (default {DEFAULT_PORT})")
+    record.add_argument("--log-level", default=None, choices=LOG_LEVELS)
+
+
+def record(args: argparse.Namespace) -> int:
+    import re
+
+    from fakellm.record.run import record as run_record
+    from fakellm.scenarios.format import NAME_PATTERN
+
+    if not re.fullmatch(NAME_PATTERN, args.name):
+        raise SystemExit(f"fakellm record: --name must be letters, digits, '.', '_' or '-', got {args.name!r}")
+    try:
+        config = ServerConfig(
+            **{
+                k: v
+                for k, v in {"host": args.host or env_host(), "port": args.port, "log_level": args.log_level}.items()
+                if v is not None
+            }
+        )
+    except ConfigError as exc:
+        raise SystemExit(f"fakellm record: {exc}") from None
+    return run_record(list(args.upstream), args.out, args.name, list(args.redact), config)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(commands)
     _scenario_tool_parsers(commands)
     _check_parser(commands)
+    _record_parser(commands)
     return parser
 
 
@@ -276,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return schema()
     if args.command == "check":
         return check(args)
+    if args.command == "record":
+        return record(args)
     parser.print_help()
     return 2
 

@@ -32,6 +32,11 @@ DEFAULT_BODY_TIMEOUT = 30.0  # seconds for the whole body, once the headers are 
 DEFAULT_KEEP_ALIVE_TIMEOUT = 5.0  # seconds an idle keep-alive connection stays open
 DEFAULT_MAX_CONNECTIONS = 1000  # open connections (and requests in flight); more get 503
 DEFAULT_RATE_LIMIT_MAX_CLIENTS = 100_000  # rate-limit budgets (scenario, client key) kept; the LRU goes first
+DEFAULT_RESPONSES_KEPT = 1000  # stored Responses API responses kept (per dialect); the oldest go first
+DEFAULT_RESPONSES_MAX_BYTES = 64 * 1024 * 1024  # their estimated size in all; the oldest go first
+MAX_WORKERS = 256  # processes `--workers` may start
+MEMORY_STATE = "memory"  # `--state`: per-run state held in the process; or a `redis://HOST:PORT/DB` URL
+STATE_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def builtin_scenarios_dir() -> Path:
@@ -83,6 +88,7 @@ class ServerConfig:
     log_level: LogLevel = DEFAULT_LOG_LEVEL
     ttft_ms: float = 0.0  # default time to first token for every scenario that sets none
     tokens_per_second: float | None = None  # default streaming rate; None sends chunks at once
+    replay_speed: float = 1.0  # recorded timings play this many times as fast; 0: at once
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     keep_alive_timeout: float = DEFAULT_KEEP_ALIVE_TIMEOUT
@@ -91,6 +97,15 @@ class ServerConfig:
     # Host names requests may be addressed to (`*.example.com` matches any subdomain); empty: loopback
     # names when bound to loopback, any name otherwise (see `fakellm.server.hosts`).
     allowed_hosts: tuple[str, ...] = ()
+    metrics: bool = True  # serve `GET /metrics` (Prometheus); False: `--no-metrics`
+    workers: int = 1  # processes answering on the one port (`fakellm serve --workers`)
+    # Where per-run state lives (rate-limit budgets, error counters, sequences, the journal): `memory`
+    # (this process) or a Redis URL, which every worker and replica pointed at it shares.
+    state: str = MEMORY_STATE
+
+    @property
+    def shared_state(self) -> bool:
+        return self.state != MEMORY_STATE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scenario_paths", tuple(Path(p) for p in _sequence(self.scenario_paths)))
@@ -137,6 +152,8 @@ def _check(config: ServerConfig) -> None:
         raise ConfigError("log_level", f"must be one of {', '.join(LOG_LEVELS)}, got {config.log_level!r}")
     if not _is_number(config.ttft_ms) or config.ttft_ms < 0:
         raise ConfigError("ttft_ms", f"must be 0 or more, got {config.ttft_ms!r}")
+    if not _is_number(config.replay_speed) or config.replay_speed < 0:
+        raise ConfigError("replay_speed", f"must be 0 (at once) or more, got {config.replay_speed!r}")
     rate = config.tokens_per_second
     if rate is not None and (not _is_number(rate) or rate <= 0):
         raise ConfigError("tokens_per_second", f"must be more than 0 (or None: unlimited), got {rate!r}")
@@ -152,6 +169,12 @@ def _check_exposure(config: ServerConfig) -> None:
         value = getattr(config, name)
         if not _is_int(value) or value < 1:
             raise ConfigError(name, f"must be 1 or more, got {value!r}")
+    if not _is_int(config.workers) or not 1 <= config.workers <= MAX_WORKERS:
+        raise ConfigError("workers", f"must be from 1 to {MAX_WORKERS}, got {config.workers!r}")
+    if not isinstance(config.state, str) or not (
+        config.state == MEMORY_STATE or config.state.startswith(STATE_SCHEMES)
+    ):
+        raise ConfigError("state", f"must be {MEMORY_STATE} or a redis://HOST:PORT/DB URL, got {config.state!r}")
     for host in config.allowed_hosts:
         if host != "*" and (
             not isinstance(host, str) or not host or any(c in host for c in "/ ,") or "*" in host.removeprefix("*.")

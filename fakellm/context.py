@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 
 _UNSEEDED = IdSource()
+# The ASGI scope key under which the server's protocol puts the `time.monotonic()` at which a request's
+# bytes were read (`fakellm.server.limits`); a request's schedule counts from it.
+ARRIVED = "fakellm.arrived"
 
 
 @dataclass(frozen=True, init=False)

@@ -181,6 +181,8 @@ class Reply:
     reasoning_shown: bool = False
     # The stop sequence the text was cut at (finish reason `stop`), for dialects that report it.
     stop_sequence: str | None = None
+    # The vector a scenario gives for an embedding request (every input gets it); None: computed from the text.
+    embedding: list[float] | None = None
     # How the reply was changed to obey the request (tool choice, output format, stop…), for the journal.
     adjustments: list[str] = field(default_factory=list)
 

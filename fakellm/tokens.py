@@ -7,6 +7,7 @@ what a client counts in the stream is what the usage block reports.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -108,10 +109,11 @@ def truncate_reply(reply: Reply, max_tokens: int) -> Reply:
     tokens = split_tokens(reply.text)
     if len(tokens) <= max_tokens or reply.tool_calls:
         return reply
-    return Reply(
+    # The other fields (reasoning, usage, the notes of how the reply was made to obey) carry over.
+    return dataclasses.replace(
+        reply,
         text="".join(tokens[:max_tokens]),
-        reasoning=reply.reasoning,
         finish_reason="length",
-        usage=reply.usage,
-        reasoning_shown=reply.reasoning_shown,
+        stop_sequence=None,
+        adjustments=[*reply.adjustments, f"max_tokens {max_tokens}: the text was cut"],
     )

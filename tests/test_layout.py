@@ -28,10 +28,13 @@ ALLOWED: dict[str, set[str]] = {
     "dialects": {"faults"},  # the rate-limit status a dialect renders as headers
     "scenarios": {"faults", "dialects"},  # fault settings in scenario files; dialect names to match on
     "journal": {"dialects"},  # where each provider puts its key, to mask it
-    "server": {"faults", "dialects", "scenarios", "journal"},
-    "testing": {"faults", "dialects", "scenarios", "journal", "server"},
+    "state": {"faults"},  # shared budgets keep the fault stage's arithmetic (the stages see only its protocol)
+    "observe": {"faults", "dialects", "scenarios", "journal", "check"},  # reads the journal; runs checks
+    "server": {"faults", "dialects", "scenarios", "journal", "observe", "state"},
+    "record": {"faults", "dialects", "scenarios", "server"},  # a proxy on the server's routes, writing scenarios
+    "testing": {"faults", "dialects", "scenarios", "journal", "server", "record", "state"},
     "check": set(),  # a client of any endpoint: it shares no code with the server
-    "cli": {"faults", "dialects", "scenarios", "journal", "server", "testing", "check"},
+    "cli": {"faults", "dialects", "scenarios", "journal", "server", "testing", "check", "record", "observe", "state"},
 }
 
 

@@ -53,6 +53,34 @@ GEMINI: dict[str, Any] = {
     "tools": [{"functionDeclarations": [{"name": "f", "parameters": {"type": "OBJECT", "properties": {}}}]}],
     "generationConfig": {"candidateCount": 1, "maxOutputTokens": 20},
 }
+RESPONSES: dict[str, Any] = {
+    "model": "gpt-4.1",
+    "instructions": "Be brief.",
+    "input": [
+        {"role": "user", "content": [{"type": "input_text", "text": "Repeat with me: hi"}]},
+        {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "call_1", "output": "sunny"},
+    ],
+    "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object", "properties": {}}}],
+    "text": {"format": {"type": "json_schema", "name": "w", "schema": {"type": "object"}}},
+    "reasoning": {"effort": "low", "summary": "auto"},
+    "max_output_tokens": 64,
+    "stream": True,
+}
+ANTHROPIC: dict[str, Any] = {
+    "model": "claude-sonnet-4-5",
+    "max_tokens": 200,
+    "system": [{"type": "text", "text": "Be brief."}],
+    "messages": [
+        {"role": "user", "content": [{"type": "text", "text": "Repeat with me: hi"}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_01a", "name": "f", "input": {"x": 1}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_01a", "content": "ok"}]},
+    ],
+    "tools": [{"name": "f", "input_schema": {"type": "object", "properties": {"x": {"type": "integer"}}}}],
+    "tool_choice": {"type": "auto"},
+    "thinking": {"type": "adaptive"},
+    "stream": True,
+}
 SCENARIOS = [
     "echo", "lorem", "script", "tools", "reasoning", "slow", "flaky", "rate-limited",
     "midstream-error", "disconnect", "stall", "malformed", "nope",
@@ -68,6 +96,9 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/v1beta/models/gemini-2.5-flash:streamGenerateContent", GEMINI),
     ("POST", "/v1/models/gemini-2.5-flash:generateContent", GEMINI),
     ("GET", "/v1/models", None),
+    ("POST", "/v1/messages", ANTHROPIC),
+    ("POST", "/v1/messages/count_tokens", {k: v for k, v in ANTHROPIC.items() if k not in ("max_tokens", "stream")}),
+    ("GET", "/v1/models/claude-sonnet-4-5", None),
     ("GET", "/models", None),
     ("GET", "/v1beta/models", None),
     ("GET", "/openai/v1/models", None),
@@ -76,6 +107,12 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/_fakellm/scenarios", None),
     ("GET", "/_fakellm/health", None),
     ("GET", "/", None),
+    ("POST", "/v1/responses", RESPONSES),
+    ("POST", "/openai/v1/responses", RESPONSES),
+    ("POST", "/openai/responses?api-version=2025-04-01-preview", RESPONSES),
+    ("GET", "/v1/responses/resp_0123/input_items?limit=5&order=asc", None),
+    ("DELETE", "/v1/responses/resp_0123", None),
+    ("POST", "/v1/responses/resp_0123/cancel", None),
     ("POST", "/v1/nothing", CHAT),
     ("PUT", "/v1/chat/completions", CHAT),
 ]
@@ -184,6 +221,8 @@ def build(rng: random.Random) -> tuple[str, str, bytes, list[tuple[bytes, bytes]
         headers.append((name.encode(), value.encode()))
     if rng.random() < 0.2:
         headers.append((b"x-fakellm-scenario", rng.choice(SCENARIOS).encode()))
+    if rng.random() < 0.6:
+        headers.append((b"anthropic-version", rng.choice([b"2023-06-01", b"2026-10-21", b"", b"latest"])))
     if rng.random() < 0.2:
         headers.append((b"authorization", b"Bearer " + rng.choice(STRINGS).encode("utf-8", "surrogatepass")))
     return method, path + ("?" + query if query else ""), raw, headers

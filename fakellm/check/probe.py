@@ -18,6 +18,7 @@ from fakellm.check.sse import SseEvent, SseReader
 # How the stream body ended: cleanly, dropped by the peer, silent past the deadline, or still open after [DONE].
 Ending = Literal["eof", "dropped", "stalled", "open-after-done", "unread"]
 
+SMOKE_PROMPT = "Repeat with me: the smoke test has passed."
 _PREVIEW_BYTES = 2000
 
 
@@ -42,6 +43,11 @@ class StreamCapture(Answer):
     done_at: float | None = None
     ended_at: float | None = None
     crlf: bool = False
+
+
+def headers_for(api_key: str) -> dict[str, str]:
+    """What an OpenAI client sends: the key as a Bearer token, and a JSON body."""
+    return {"authorization": f"Bearer {api_key}", "content-type": "application/json"}
 
 
 def _is_done(event: SseEvent) -> bool:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-SMOKE_PROMPT = "Repeat with me: the smoke test has passed."
+from fakellm.check.probe import SMOKE_PROMPT
+
 # A model name no provider serves: the answer shows whether unknown models are refused as in production.
 UNKNOWN_MODEL = "fakellm-check-no-such-model"
 

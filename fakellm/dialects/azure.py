@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import ErrorResponse, RouteSpec
+from fakellm.dialects.base import ErrorResponse, RouteSpec, SampleCall
 from fakellm.dialects.openai.encoding import NATIVE, SORTED
-from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key
+from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, OpenAIFamilyDialect, bearer_key, model_path
 from fakellm.dialects.openai.policy import FINGERPRINT, Policy, Reasoning, shown_reasoning
 from fakellm.dialects.openai.request import parse_chat_body
 from fakellm.errors import ApiError, ErrorKind
@@ -101,13 +102,23 @@ class AzureDialect(OpenAIFamilyDialect):
         RouteSpec("POST", V1_PATH, "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
         RouteSpec("GET", "/openai/models", "models"),
+        model_path("/openai/v1/models"),
+        model_path("/openai/models"),
         RouteSpec("POST", ALIAS_BASE + "/chat/completions", "chat"),
         RouteSpec("GET", ALIAS_BASE + "/models", "models"),
+        model_path(ALIAS_BASE + "/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/", "/azure/")
     other_base_paths: ClassVar[dict[str, str]] = {"azure_v1": ALIAS_BASE}
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
     policy: ClassVar[Policy] = POLICY
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As `AzureOpenAI` sends it: the deployment in the path, `api-version`, an `api-key` header."""
+        body = {"messages": [{"role": "user", "content": text}], "stream": stream}
+        path = f"/openai/deployments/{quote(model, safe='')}/chat/completions?api-version={DEFAULT_API_VERSION}"
+        return SampleCall(path, {"api-key": key}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
         return "deployment" in ctx.path_params or "api-key" in ctx.headers or ctx.route_path.startswith("/azure/")

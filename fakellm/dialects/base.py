@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.catalogue import catalogue
@@ -19,6 +19,9 @@ from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus, format_reset
 from fakellm.frames import Frame, StreamPlan, StreamScript
 from fakellm.model import ChatRequest, Reply
+
+if TYPE_CHECKING:
+    from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 
 # A model named `fakellm/<scenario>` picks that scenario: always served.
 MODEL_PREFIX = "fakellm/"
@@ -44,6 +47,11 @@ class ErrorResponse:
     body: bytes
 
 
+def any_model(model_id: str) -> bool:
+    """Every model exists: fakellm answers to any model name unless a catalogue says otherwise."""
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class OperationCall:
     """A request on a route that is not a chat (listing or reading models, counting tokens, reading
@@ -52,6 +60,18 @@ class OperationCall:
     ctx: RequestContext
     body: Any  # the decoded JSON body; None when the method carries none (GET, DELETE)
     model_ids: list[str]  # the model names the scenarios declare
+    # Whether a model exists (reading one, counting tokens with it): any, unless a catalogue is plugged in.
+    knows_model: Callable[[str], bool] = any_model
+
+
+@dataclass(frozen=True, slots=True)
+class SampleCall:
+    """A request this provider's client would send to say one thing (the dashboard's "Try it"):
+    the path after the server root (with its query), headers, and the JSON body."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -73,8 +93,19 @@ class Dialect(ABC):
     client_base_path: ClassVar[str] = ""
     # More base URLs this dialect answers on, by name (Azure's unambiguous v1 route).
     other_base_paths: ClassVar[dict[str, str]] = {}
+    # Whether the dialect has streamed responses at all (embeddings have none).
+    streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
     json_media_type: ClassVar[str] = "application/json"
+    # `fakellm record`: another dialect whose `--upstream` serves this one too when it has none of its
+    # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
+    shares_upstream_with: ClassVar[str | None] = None
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """What this provider's client sends to say `text` to `model` with `key`; None when the
+        dialect offers no sample (the dashboard then only lists its routes)."""
+        return None
     # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
     stream_cache_control: ClassVar[str | None] = "no-cache"
 
@@ -129,11 +160,43 @@ class Dialect(ABC):
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         """The body of the provider's list-models route."""
 
+    def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
+        """The body of the provider's read-one-model route (`model_id` as the path names it)."""
+        raise ApiError(404, code="unknown_url")
+
+    def unknown_model(self, model_id: str, ctx: RequestContext) -> ApiError:
+        """The provider's 404 for a model it does not have."""
+        return ApiError(404, code="model_not_found", details={"model": model_id})
+
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
-        """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it."""
+        """Answer a route whose operation is not `chat`; raise `ApiError` to refuse it. `models` lists the
+        models, `model` reads the one the path names (`path_params["model"]`)."""
         if operation == "models":
             return OperationResult(self.render_models(self.model_ids(call.model_ids), call.ctx))
-        raise ApiError(404, f"Unknown operation {operation!r}.")
+        if operation == "model":
+            model_id = call.ctx.path_params.get("model", "")
+            if not call.knows_model(model_id):
+                raise self.unknown_model(model_id, call.ctx)
+            return OperationResult(self.render_model(model_id, call.ctx))
+        raise ApiError(404, f"Invalid URL ({call.ctx.method} {call.ctx.path})", code="unknown_url")
+
+    def reset(self) -> None:
+        """Forget per-run state the dialect keeps (stored responses); the app's `reset()` calls it."""
+        return None
+
+    # --- reading a provider's answer back (`fakellm record`); None: this dialect cannot yet ----------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        """A whole response body (a non-streaming reply, or a stream that is not SSE) in neutral form."""
+        return None
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        """A streamed response's Server-Sent Events in neutral form."""
+        return None
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        """What an error body says (its message and code)."""
+        return None
 
     def model_ids(self, declared: Collection[str]) -> list[str]:
         """The models this dialect lists: the scenarios' (`declared`), then the catalogue's."""

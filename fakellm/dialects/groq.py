@@ -18,9 +18,10 @@ from fakellm.dialects.catalogue import Family
 from fakellm.dialects.openai.encoding import GO
 from fakellm.dialects.openai.errors import error_code, model_not_found, try_again_in
 from fakellm.dialects.openai.errors import error_type as openai_error_type
-from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.policy import DROPPED, Policy, Reasoning
-from fakellm.dialects.openai.request import invalid_value, optional_bool, parse_chat_body, require_object
+from fakellm.dialects.openai.request import optional_bool, parse_chat_body, require_object
+from fakellm.dialects.openai.semantics import Rules, invalid_value
 from fakellm.errors import ApiError, ErrorKind, bad_request
 from fakellm.frames import StreamPlan, StreamScript
 from fakellm.ids import DIGITS, IdSource
@@ -90,10 +91,9 @@ def groq_usage(usage: Usage) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class GroqOptions(DialectOptions):
-    """How the reasoning shows (`reasoning_format`, or what `include_reasoning` means), and the effort asked."""
+    """How the reasoning shows (`reasoning_format`, or what `include_reasoning` means)."""
 
     reasoning_format: str = DEFAULT_REASONING_FORMAT
-    reasoning_effort: str | None = None
 
 
 DEFAULT_OPTIONS = GroqOptions()
@@ -106,7 +106,12 @@ REASONING = {
 # gpt-oss streams its parsed reasoning on the analysis channel.
 ANALYSIS = Reasoning(field="reasoning", beside={"channel": "analysis"})
 RAW_WITH_TOOLS = "reasoning_format=raw is not supported with tools or JSON mode; use parsed or hidden instead."
-CONSUMED = frozenset({"reasoning_format", "include_reasoning", "reasoning_effort"})
+CONSUMED = frozenset({"reasoning_format", "include_reasoning"})
+# Groq has no logprobs ("not yet supported by any of our models"), its own efforts, and no OpenAI-style
+# strict-schema or "json" word checks.
+RULES = Rules(
+    reasoning_efforts=REASONING_EFFORTS, logprobs=False, strict_schemas=False, json_word=False, empty_tools=True
+)
 
 
 def groq_options(body: dict[str, Any], family: Family | None = None) -> GroqOptions:
@@ -123,18 +128,15 @@ def groq_options(body: dict[str, Any], family: Family | None = None) -> GroqOpti
                 param="include_reasoning",
             )
         fmt = "parsed" if include else "hidden"
-    effort = body.get("reasoning_effort")
-    if effort is not None and effort not in REASONING_EFFORTS:
-        raise invalid_value("reasoning_effort", effort, REASONING_EFFORTS)
     if family is not None and family.reasoning_default is not None:
         structured = bool(body.get("tools")) or _json_mode(body)
         if fmt == "raw" and structured and not family.raw_with_tools:
             raise bad_request(RAW_WITH_TOOLS, param="reasoning_format")
         if fmt is None:  # with tools or JSON mode the default is parsed
             fmt = "parsed" if structured else family.reasoning_default
-    if fmt is None and effort is None:
+    if fmt is None:
         return DEFAULT_OPTIONS
-    return GroqOptions(fmt or DEFAULT_REASONING_FORMAT, effort)
+    return GroqOptions(fmt)
 
 
 def _json_mode(body: dict[str, Any]) -> bool:
@@ -212,12 +214,15 @@ class GroqDialect(OpenAIFamilyDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),
+        model_path("/openai/v1/models"),
+        # Azure's v1 embeddings route (taken with an `api-key`); Groq has none and refuses it as unknown.
+        RouteSpec("POST", "/openai/v1/embeddings", "unknown_url"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/",)
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
-        request = parse_chat_body(body, self.name, consumed=CONSUMED)
+        request = parse_chat_body(body, self.name, consumed=CONSUMED, rules=RULES)
         unsupported_properties(body)
         family = self.family(request.model)
         request.options = groq_options(require_object(body), family)
@@ -241,6 +246,8 @@ class GroqDialect(OpenAIFamilyDialect):
         return plan
 
     def reasoning(self, request: ChatRequest, reply: Reply, *, stream: bool) -> Reasoning:
+        if request.reasoning_effort == "none":  # reasoning turned off: the model thinks nothing aloud
+            return DROPPED
         shown = REASONING[request.options_as(GroqOptions).reasoning_format]
         if stream and shown.field is not None:
             family = self.family(request.model)

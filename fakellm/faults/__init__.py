@@ -1,6 +1,7 @@
 """The fault stage: what happens to a reply on its way out.
 
-Once per request, `FaultStage.plan` lays the `X-FakeLLM-*` headers over the scenario's settings
+Once per request, `FaultStage.plan` (a coroutine: with a shared state store, the counters and budgets
+are a round trip away) lays the `X-FakeLLM-*` headers over the scenario's settings
 (merged when the scenario was built), admits the request or refuses it (rate limits and injected
 errors, raised as `ApiError`), and writes the `FaultPlan`: the stream script the dialect frames,
 and the timing `FaultPlan.deliver` gives the frames. It never sees a scenario, only what one chose.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from typing import TYPE_CHECKING
 
 from fakellm.config import DEFAULT_RATE_LIMIT_MAX_CLIENTS
 from fakellm.context import RequestContext
@@ -18,25 +20,37 @@ from fakellm.faults.latency import generation_delay, is_instant
 from fakellm.faults.overrides import request_settings
 from fakellm.faults.plan import NO_FAULTS, FaultPlan, stream_script
 from fakellm.faults.ratelimit import RateLimited, RateLimiter
-from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec
+from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec, TimingSpec
+from fakellm.frames import StreamScript
 from fakellm.model import ChatRequest, Reply
 from fakellm.tokens import reply_usage
 
+if TYPE_CHECKING:
+    from fakellm.state import StateStore
+
 __all__ = ["FaultPlan", "FaultStage"]
+ALL_CONTENT = 1 << 40  # a cut after more content pieces than any reply has: all of them, without the ending
+HUNG_UP_STALL_S = 30.0  # how long a replayed cut-off recording stays silent before the connection drops
 
 
 class FaultStage:
     """Plans each request's faults; keeps the per-scenario counters, random streams and rate-limit
     budgets. `defaults` (the server-wide settings) answer for a scenario that brings no settings;
-    `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`)."""
+    `rate_limit_max_clients` caps the budgets kept (see `RateLimiter`); recorded timings play
+    `replay_speed` times as fast (0: at once). With a shared `state` store, the error counters and
+    budgets live there instead (random streams stay per process)."""
 
     def __init__(
         self,
         defaults: FaultSpec | None = None,
         seed: int | None = None,
         rate_limit_max_clients: int = DEFAULT_RATE_LIMIT_MAX_CLIENTS,
+        replay_speed: float = 1.0,
+        state: StateStore | None = None,
     ) -> None:
         self.defaults = defaults
+        self.replay_speed = replay_speed
+        self.state = state
         self.seed = seed
         self.limiter = RateLimiter(rate_limit_max_clients)
         self._counters: dict[str, int] = {}
@@ -48,7 +62,7 @@ class FaultStage:
         self._rngs.clear()
         self.limiter.reset()
 
-    def plan(
+    async def plan(
         self,
         ctx: RequestContext,
         request: ChatRequest,
@@ -65,9 +79,12 @@ class FaultStage:
             return NO_FAULTS
         headers: dict[str, str] = {}
         if settings.rate_limit is not None:
-            headers = self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
-        if settings.error is not None and self._triggered(settings.error, scope):
+            headers = await self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
+        if settings.error is not None and await self._triggered(settings.error, scope):
             raise injected_error(settings.error, model, headers, ctx)
+        timing = settings.timing if self.replay_speed > 0 else None
+        if settings.timing is not None:  # a recording plays its own timing, never the latency settings
+            return self._replay(request, headers, timing, settings)
         latency = None if is_instant(settings.latency) else settings.latency
         rng = self._rng(scope, "latency", latency.seed) if latency is not None else None
         if not request.stream:
@@ -81,6 +98,28 @@ class FaultStage:
         script, names = stream_script(faults)
         return FaultPlan(headers, script, latency, rng, 0.0, faults.malformed, faults.malformed_at, names)
 
+    def _replay(
+        self, request: ChatRequest, headers: dict[str, str], timing: TimingSpec | None, settings: FaultSpec
+    ) -> FaultPlan:
+        """The plan of a recorded reply: its own timing (None: at once), and any stream faults."""
+        speed = self.replay_speed
+        if not request.stream:
+            delay = timing.ttft_ms / 1000.0 / speed if timing is not None else 0.0
+            return FaultPlan(headers, delay=delay) if headers or delay else NO_FAULTS
+        recorded = settings.timing
+        if settings.stream is None and recorded is not None and recorded.hung_up_ms is not None:
+            # The client hung up while this was recorded: what came after is unknown, so the replay sends
+            # what was recorded and then nothing more (a client that waits sees a stall, then a drop).
+            script = StreamScript(cut_after=ALL_CONTENT, ending="stall", stall_cap=HUNG_UP_STALL_S)
+            return FaultPlan(headers, script, timing=timing, speed=speed, fault="recording_ends")
+        if settings.stream is None:
+            return FaultPlan(headers, timing=timing, speed=speed) if headers or timing else NO_FAULTS
+        faults = settings.stream
+        script, names = stream_script(faults)
+        return FaultPlan(
+            headers, script, None, None, 0.0, faults.malformed, faults.malformed_at, names, timing=timing, speed=speed
+        )
+
     def _rng(self, scope: str, purpose: str, seed: int | None) -> random.Random:
         key = (scope, purpose)
         rng = self._rngs.get(key)
@@ -90,9 +129,11 @@ class FaultStage:
             self._rngs[key] = rng
         return rng
 
-    def _triggered(self, spec: ErrorSpec, scope: str) -> bool:
-        count = self._counters.get(scope, 0) + 1
-        self._counters[scope] = count
+    async def _triggered(self, spec: ErrorSpec, scope: str) -> bool:
+        if self.state is not None:
+            count = await self.state.incr("errors:" + scope)
+        else:
+            count = self._counters[scope] = self._counters.get(scope, 0) + 1
         triggers = [spec.every, spec.first, spec.probability]
         if all(t is None for t in triggers):
             return True
@@ -102,7 +143,7 @@ class FaultStage:
             return True
         return spec.probability is not None and self._rng(scope, "error", spec.seed).random() < spec.probability
 
-    def _rate_limit(
+    async def _rate_limit(
         self,
         spec: RateLimitSpec,
         ctx: RequestContext,
@@ -117,8 +158,12 @@ class FaultStage:
             # Only a digest of the key is kept, so no key sits in memory longer than the request.
             client = hashlib.sha256((dialect.api_key(ctx) or "").encode()).hexdigest()
         tokens = reply_usage(request, replies).total_tokens
+        slot, rpm, tpm = (scope, client), spec.requests_per_minute, spec.tokens_per_minute
         try:
-            status = self.limiter.acquire((scope, client), spec.requests_per_minute, spec.tokens_per_minute, tokens)
+            if self.state is not None:
+                status = await self.state.take(slot, rpm, tpm, tokens)
+            else:
+                status = self.limiter.acquire(slot, rpm, tpm, tokens)
         except RateLimited as over:
             raise over_limit_error(over, dialect.rate_limit_headers(over.status), model, ctx) from None
         return dialect.rate_limit_headers(status)

@@ -65,7 +65,7 @@ def injected_error(spec: ErrorSpec, model: str, headers: dict[str, str], ctx: Re
     return ApiError(
         spec.status,
         spec.message,
-        code=code,
+        code=spec.code if spec.code is not None else code,
         headers={**sent, **retry_headers(spec)},
         retry_after=retry_after,
         details=details,

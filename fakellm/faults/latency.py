@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from fakellm.faults.spec import LatencySpec
+from fakellm.faults.spec import LatencySpec, TimingSpec
 from fakellm.frames import Frame, content_frame_index
 
 
@@ -89,3 +89,33 @@ def add_pause(offsets: list[float], frames: Sequence[Frame], at: int, seconds: f
         start -= 1
     for index in range(max(start, 1), len(offsets)):
         offsets[index] += seconds
+
+
+def recorded_offsets(frames: Sequence[Frame], timing: TimingSpec, speed: float) -> list[float]:
+    """When each frame goes out to replay a recorded stream `speed` times as fast. The recorded chunks
+    and the frames need not be as many (the replaying dialect frames the text its own way): content
+    frame j of m goes out at the point j/(m-1) of the way through the recorded content chunks, read
+    off by linear interpolation, so the first goes at the recorded TTFT and the last with the last
+    recorded chunk. Frames without tokens go with the next content frame, as in `stream_offsets`."""
+    points = [timing.ttft_ms, *(timing.chunk_offsets_ms or [])[1:]] if timing.chunk_offsets_ms else [timing.ttft_ms]
+    scale = 1.0 / (1000.0 * speed)
+    content = sum(1 for f in frames if f.tokens > 0)
+    offsets: list[float] = []
+    waiting = 0
+    seen = 0
+    last = points[0] * scale
+    for index, frame in enumerate(frames):
+        if frame.tokens <= 0 and index > 0:
+            waiting += 1
+            continue
+        if frame.tokens > 0:
+            where = seen / (content - 1) * (len(points) - 1) if content > 1 else 0.0
+            below = min(int(where), len(points) - 1)
+            above = min(below + 1, len(points) - 1)
+            due = (points[below] + (points[above] - points[below]) * (where - below)) * scale
+            last = max(last, due)
+            seen += 1
+        offsets.extend([last] * (waiting + 1))
+        waiting = 0
+    offsets.extend([last] * waiting)
+    return offsets

@@ -26,17 +26,27 @@ def _split_separator(data: bytes) -> tuple[bytes, bytes]:
     return data, b""
 
 
+def _data_line(body: bytes) -> int:
+    """Where the event's `data: ` line starts (after an `event: ` line, if any); -1 if it has none."""
+    if body.startswith(_PREFIX):
+        return 0
+    found = body.find(b"\n" + _PREFIX)
+    return found + 1 if found >= 0 else -1
+
+
 def truncate_json(data: bytes) -> bytes:
     """The event with its JSON cut off half way (the separator stays, so the client parses it)."""
     body, separator = _split_separator(data)
-    start = len(_PREFIX) if body.startswith(_PREFIX) else 0
+    line = _data_line(body)
+    start = line + len(_PREFIX) if line >= 0 else 0
     cut = start + max(1, (len(body) - start) // 2)
     return body[:cut] + separator
 
 
 def drop_data_prefix(data: bytes) -> bytes:
     """The event without its `data: ` field name: a bare JSON line."""
-    return data[len(_PREFIX) :] if data.startswith(_PREFIX) else data
+    line = _data_line(data)
+    return data if line < 0 else data[:line] + data[line + len(_PREFIX) :]
 
 
 def drop_blank_line(data: bytes) -> bytes:

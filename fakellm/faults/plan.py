@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass, field
 
 from fakellm.errors import ApiError
-from fakellm.faults.latency import add_pause, stream_offsets
+from fakellm.faults.latency import add_pause, recorded_offsets, stream_offsets
 from fakellm.faults.malformed import Breakage, break_framing
-from fakellm.faults.spec import LatencySpec, StreamFaultSpec
+from fakellm.faults.spec import LatencySpec, StreamFaultSpec, TimingSpec
 from fakellm.frames import AT_ONCE, PLAIN, Delivery, ScriptEnd, StreamEnd, StreamPlan, StreamScript
 
 # However long a scenario asks a stall to last, the server lets go of the connection after this.
@@ -63,6 +63,8 @@ class FaultPlan:
     malformed: Breakage | None = None
     malformed_at: int = 1
     fault: str | None = None  # the stream faults injected, for the journal
+    timing: TimingSpec | None = None  # a recorded stream's timing, replayed instead of `latency`
+    speed: float = 1.0  # how many times as fast `timing` plays
 
     def deliver(self, framed: StreamPlan) -> Delivery:
         """The schedule of the framed response; breaks its framing in place when the plan says so."""
@@ -70,9 +72,11 @@ class FaultPlan:
             return Delivery(offsets=[self.delay]) if self.delay > 0 else AT_ONCE
         script = self.script
         offsets = None
-        if self.latency is not None or script.pause_at is not None:
+        if self.latency is not None or self.timing is not None or script.pause_at is not None:
             rendered = framed.rendered  # scheduled as rendered: a cut changes no frame's time
-            if self.latency is not None and self.rng is not None:
+            if self.timing is not None:
+                offsets = recorded_offsets(rendered, self.timing, self.speed)
+            elif self.latency is not None and self.rng is not None:
                 offsets = stream_offsets(rendered, self.latency, self.rng)
             if script.pause_at is not None:
                 offsets = offsets if offsets is not None else [0.0] * len(rendered)

@@ -179,14 +179,15 @@ class RateLimiter:
             for bucket, name, amount in ((requests, "requests", 1), (budget, "tokens", tokens)):
                 wait = bucket.wait_for(amount)
                 if wait > 0:
-                    status = _status(requests, budget)
+                    status = bucket_status(requests, budget)
                     raise RateLimited(status, name, bucket.capacity, bucket.used, amount, wait)
             requests.take(1)
             budget.take(tokens)
-            return _status(requests, budget)
+            return bucket_status(requests, budget)
 
 
-def _status(requests: TokenBucket, tokens: TokenBucket) -> RateLimitStatus:
+def bucket_status(requests: TokenBucket, tokens: TokenBucket) -> RateLimitStatus:
+    """What the two buckets of one slot say in the rate-limit headers (after `refill`)."""
     return RateLimitStatus(
         limit_requests=requests.capacity,
         remaining_requests=requests.remaining,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat
 
 from fakellm.faults.malformed import Breakage
 
@@ -58,6 +58,7 @@ class ErrorSpec(_Spec):
     retry_after: float | None = Field(None, ge=0, description="`retry-after` header, seconds")
     retry_after_ms: float | None = Field(None, ge=0, description="`retry-after-ms` header, milliseconds")
     should_retry: bool | None = Field(None, description="`x-should-retry` header")
+    code: str | None = Field(None, description="the error code the body names (default: the provider's stock one)")
 
 
 class PauseSpec(_Spec):
@@ -85,8 +86,22 @@ class RateLimitSpec(_Spec):
     per: Literal["key", "global"] = Field("key", description="count per API key, or for everyone together")
 
 
+class TimingSpec(_Spec):
+    """A recorded response's own timing (written by `fakellm record`), replayed instead of `latency`
+    and scaled by `--replay-speed`. Offsets are in milliseconds after the request arrived."""
+
+    ttft_ms: float = Field(..., ge=0, description="when the first content arrived (a whole reply: when it arrived)")
+    chunk_offsets_ms: list[NonNegativeFloat] | None = Field(
+        None, max_length=100_000, description="when each content chunk arrived, in order (a stream)"
+    )
+    hung_up_ms: float | None = Field(
+        None, ge=0, description="the client hung up then (barge-in): the reply holds only what came before"
+    )
+
+
 class FaultSpec(_Spec):
     latency: LatencySpec | None = None
+    timing: TimingSpec | None = None
     error: ErrorSpec | None = None
     stream: StreamFaultSpec | None = None
     rate_limit: RateLimitSpec | None = None

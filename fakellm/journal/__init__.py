@@ -20,6 +20,7 @@ from typing import Any, Literal, TypedDict, get_args
 
 from fakellm.config import DEFAULT_JOURNAL_ENTRY_MAX_BYTES, DEFAULT_JOURNAL_MAX_BYTES, DEFAULT_JOURNAL_SIZE
 from fakellm.context import RequestContext
+from fakellm.journal.events import EventHub, JournalEvent, Listener
 from fakellm.journal.masking import masked_headers, masked_query
 from fakellm.model import ChatRequest, Reply
 
@@ -28,7 +29,7 @@ ENDINGS: tuple[str, ...] = get_args(Ending)
 # Fields of the neutral request that the journal does not publish (a dialect's typed options are internal).
 UNPUBLISHED_REQUEST_FIELDS = frozenset({"options"})
 # Fields of an entry that are the journal's own book-keeping.
-UNPUBLISHED_ENTRY_FIELDS = frozenset({"request", "body_bytes", "weight"})
+UNPUBLISHED_ENTRY_FIELDS = frozenset({"request", "body_bytes", "weight", "schedule_s", "sent_s"})
 ENTRY_OVERHEAD = 1024  # bytes an entry costs besides its body and reply text (a rough, fair guess)
 
 
@@ -136,6 +137,8 @@ class JournalEntry:
     stream: bool = False
     text: str = ""
     tool_calls: list[dict[str, str]] = field(default_factory=list)
+    # How the replies were changed to obey the request (tool choice, output format, stop, max_tokens…).
+    adjustments: list[str] = field(default_factory=list)
     chunks: int = 0
     ttft_ms: float | None = None
     total_ms: float | None = None
@@ -145,11 +148,18 @@ class JournalEntry:
     disconnected_at_ms: float | None = None
     body_bytes: int = 0  # the request body's size as received
     weight: int = 0  # the bytes the journal counts for this entry (set when it settles)
+    # When each frame was due and when it went out, in seconds since arrival (the dashboard's timeline);
+    # empty when everything went out in one write, at `ttft_ms`.
+    schedule_s: list[float] = field(default_factory=list)
+    sent_s: list[float] = field(default_factory=list)
 
     def record_replies(self, replies: list[Reply]) -> None:
         self.text = replies[0].text if replies else ""
         if replies and replies[0].tool_calls:
             self.tool_calls = [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in replies[0].tool_calls]
+        for index, reply in enumerate(replies):
+            prefix = f"choice {index}: " if len(replies) > 1 else ""
+            self.adjustments += [prefix + note for note in reply.adjustments]
 
     def bound(self, max_bytes: int) -> None:
         """Weigh the settled entry; over `max_bytes`, keep only that many characters of its texts
@@ -161,7 +171,7 @@ class JournalEntry:
                 self.request = trim(self.request)
             self.text = trim.text(self.text)
             size = max_bytes - trim.budget
-        self.weight = ENTRY_OVERHEAD + size
+        self.weight = ENTRY_OVERHEAD + size + 16 * len(self.sent_s)
 
     @property
     def model(self) -> str | None:
@@ -185,6 +195,7 @@ class JournalEntry:
         data["headers"] = dict(self.headers)
         data["query"] = dict(self.query)
         data["tool_calls"] = [dict(c) for c in self.tool_calls]
+        data["adjustments"] = list(self.adjustments)
         data["request"] = request_to_dict(self.request) if self.request else None
         return data
 
@@ -198,7 +209,8 @@ class JournalEntry:
         elif self.error:
             how = f"{self.ended}: {self.error}"
         said = f" user: {self.user_text[:60]!r}" if self.request else ""
-        return f"#{self.id} {self.method} {self.path} [{where}] {self.status or '-'} {how}{said}"
+        adjusted = f" (adjusted: {'; '.join(self.adjustments)})" if self.adjustments else ""
+        return f"#{self.id} {self.method} {self.path} [{where}] {self.status or '-'} {how}{said}{adjusted}"
 
 
 def new_entry(entry_id: int, ctx: RequestContext) -> JournalEntry:
@@ -282,6 +294,14 @@ class Journal:
         self._changed = threading.Condition(self._lock)
         self._waiting = 0
         self._pending: set[int] = set()
+        self.events = EventHub()
+
+    def subscribe(self, listener: Listener, *, chunks: bool = False) -> None:
+        """Call `listener` with each `JournalEvent` (see `fakellm.journal.events`)."""
+        self.events.subscribe(listener, chunks=chunks)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self.events.unsubscribe(listener)
 
     @property
     def size(self) -> int:
@@ -302,6 +322,8 @@ class Journal:
             if len(entries) > self._size:
                 self._bytes -= entries.popleft().weight
             self._pending.add(entry.id)
+        if self.events.watched:
+            self.events.publish(JournalEvent("open", entry))
         return entry
 
     def settle(self, entry: JournalEntry) -> None:
@@ -319,6 +341,8 @@ class Journal:
             self._pending.discard(entry.id)
             if self._waiting:
                 self._changed.notify_all()
+        if not counted and self.events.watched:
+            self.events.publish(JournalEvent("settle", entry))
 
     def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
         with self._changed:

@@ -1,5 +1,9 @@
 """The journal over HTTP: `GET /_fakellm/requests` (filters, paging), one entry by id, and `DELETE`.
 
+With a shared state store (`--state redis://...`), the routes read and clear the fleet's journal
+there, so any replica shows every replica's requests (each entry says which `replica` answered; ids
+are the store's). Without one, they read this process's `Journal`.
+
 When any key is configured (the server's, or a scenario's own `api_keys`), these
 routes want one too (as a Bearer token, an `api-key` or `x-goog-api-key` header,
 or `?key=`), since the journal shows what clients sent.
@@ -11,13 +15,17 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin, get_type_hints
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from fakellm.errors import ApiError
 from fakellm.journal import Journal, JournalFilter
+
+if TYPE_CHECKING:
+    from fakellm.state import StateStore
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -96,8 +104,24 @@ def _filter(request: Request) -> JournalFilter:
     return JournalFilter(**values)
 
 
-def journal_routes(journal: Journal, allowed: Callable[[Request], bool]) -> list[Route]:
-    """The routes; `allowed` says whether a request may read the journal (the server judges its key)."""
+def matches(where: JournalFilter, data: dict[str, Any]) -> bool:
+    """Whether a published entry (`JournalEntry.to_dict()`) passes the filter."""
+    return all(getattr(where, name) in (None, data.get(name)) for name in where.__slots__)
+
+
+async def _shared_entries(state: StateStore, where: JournalFilter) -> list[dict[str, Any]]:
+    return [data for data in await state.entries() if matches(where, data)]
+
+
+def _unavailable(exc: ApiError) -> Response:
+    return _error(exc.status, exc.message or "", exc.code or "unavailable")
+
+
+def journal_routes(
+    journal: Journal, allowed: Callable[[Request], bool], state: StateStore | None = None
+) -> list[Route]:
+    """The routes; `allowed` says whether a request may read the journal (the server judges its key);
+    with a shared `state` store, they read and clear its journal."""
 
     def refused(request: Request) -> Response | None:
         if not allowed(request):
@@ -114,7 +138,14 @@ def journal_routes(journal: Journal, allowed: Callable[[Request], bool]) -> list
             limit = _int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         except _BadQuery as exc:
             return _error(400, str(exc), "invalid_query")
-        entries = journal.entries(where)
+        entries: list[Any]
+        if state is not None:
+            try:
+                entries = await _shared_entries(state, where)
+            except ApiError as exc:
+                return _unavailable(exc)
+        else:
+            entries = journal.entries(where)
         if request.query_params.get("order") == "desc":
             entries.reverse()
         page = entries[offset : offset + limit]
@@ -125,7 +156,7 @@ def journal_routes(journal: Journal, allowed: Callable[[Request], bool]) -> list
                 "offset": offset,
                 "limit": limit,
                 "has_more": offset + len(page) < len(entries),
-                "data": [e.to_dict() for e in page],
+                "data": [e if isinstance(e, dict) else e.to_dict() for e in page],
             }
         )
 
@@ -135,15 +166,29 @@ def journal_routes(journal: Journal, allowed: Callable[[Request], bool]) -> list
         raw = request.path_params["entry_id"]
         if not _INTEGER.fullmatch(raw) or raw.startswith("-"):
             return _error(400, f"A journal entry id is a whole number, got {_quoted(raw)}.", "invalid_id")
-        entry = journal.get(int(raw)) if len(raw) <= _DIGITS else None
-        if entry is None:
+        found: dict[str, Any] | None = None
+        if state is not None and len(raw) <= _DIGITS:
+            try:
+                found = next((e for e in await state.entries() if e["id"] == int(raw)), None)
+            except ApiError as exc:
+                return _unavailable(exc)
+        elif len(raw) <= _DIGITS:
+            entry = journal.get(int(raw))
+            found = entry.to_dict() if entry is not None else None
+        if found is None:
             return _error(404, f"No journal entry with id {raw!r} (it may have been dropped or cleared).", "not_found")
-        return _json(entry.to_dict())
+        return _json(found)
 
     async def clear_requests(request: Request) -> Response:
         if (denied := refused(request)) is not None:
             return denied
-        return _json({"deleted": journal.clear()})
+        deleted = journal.clear()
+        if state is not None:
+            try:
+                deleted = await state.clear_journal()
+            except ApiError as exc:
+                return _unavailable(exc)
+        return _json({"deleted": deleted})
 
     return [
         Route("/_fakellm/requests", list_requests, methods=["GET"]),

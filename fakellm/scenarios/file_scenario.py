@@ -2,18 +2,23 @@
 
 Sequence positions are the only state. The server runs requests on one event
 loop thread, but the test harness may call `reset()` from another thread, so
-every read-and-advance of a position holds a lock.
+every read-and-advance of a position holds a lock. With a shared state store
+(`--state redis://...`), `respond_shared` advances the positions there instead, so
+replicas share one sequence.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Generator as Steps
+from typing import TYPE_CHECKING
 
 from fakellm.context import RequestContext
 from fakellm.errors import ApiError
 from fakellm.faults.spec import FaultSpec
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome
+from fakellm.scenarios.closest import unmatched_error
 from fakellm.scenarios.format import ReplySpec, Rule, ScenarioFile, fault_part
 from fakellm.scenarios.generate import Generator, derive_seed
 from fakellm.scenarios.loader import collector_paused
@@ -21,6 +26,9 @@ from fakellm.scenarios.matching import compile_match
 from fakellm.scenarios.regexes import RegexTimeout
 from fakellm.scenarios.replies import build_reply
 from fakellm.scenarios.variables import ReplyEnv
+
+if TYPE_CHECKING:
+    from fakellm.state import StateStore
 
 SEED_HEADER = "x-fakellm-seed"
 _FALLBACK = ReplySpec.model_validate({"echo": True})
@@ -79,6 +87,29 @@ class FileScenario:
             self._positions[: len(positions)] = positions
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
+        steps = self._respond(request, ctx)
+        try:
+            index = next(steps)
+            while True:
+                index = steps.send(self._advance(index))
+        except StopIteration as done:
+            outcome: Outcome = done.value
+            return outcome
+
+    async def respond_shared(self, request: ChatRequest, ctx: RequestContext, state: StateStore) -> Outcome:
+        """`respond`, with the sequence positions kept in the shared `state` store."""
+        steps = self._respond(request, ctx)
+        try:
+            index = next(steps)
+            while True:
+                index = steps.send(await state.incr(f"sequence:{self.name}:{index}") - 1)
+        except StopIteration as done:
+            outcome: Outcome = done.value
+            return outcome
+
+    def _respond(self, request: ChatRequest, ctx: RequestContext) -> Steps[int, int, Outcome]:
+        """The answer. Yields the index of each matching rule with a sequence and is sent its position
+        (advanced by one), so that one body serves both the local and the shared positions."""
         seed = request_seed(ctx, self.seed)
         for index, matcher in enumerate(self._matchers):
             try:
@@ -88,7 +119,8 @@ class FileScenario:
             if captures is None:
                 continue
             rule = self.spec.rules[index]
-            step = self._next_step(index, rule)
+            position = (yield index) if rule.replies is not None else 0
+            step = self._step(index, rule, position)
             if step is None:  # a used-up sequence with `exhausted: next_rule`
                 continue
             label = self._labels[index]
@@ -98,6 +130,8 @@ class FileScenario:
                 for choice in range(request.n)
             ]
             return Outcome(replies, model=self.spec.defaults.model, rule=label, faults=self._rule_faults[index])
+        if self.spec.unmatched == "error":
+            raise unmatched_error(self.name, self.spec.rules, self._labels, self._matchers, request, ctx)
         # No rule matched: echo, and say so (rule=None) so a strict test harness can flag it.
         replies = [build_reply(_FALLBACK, self._env(request, ctx, {}, seed, "", 0, 0)) for _ in range(request.n)]
         return Outcome(replies, model=self.spec.defaults.model, rule=None, faults=self._faults)
@@ -129,15 +163,19 @@ class FileScenario:
             mixed = derive_seed(seed, self.name, label, step, choice, request.turn, request.last_user_text)
         return ReplyEnv(request, ctx, captures, Generator(mixed), scenario=self.name, rule=label)
 
-    def _next_step(self, index: int, rule: Rule) -> int | None:
-        """Which of the rule's replies answers now, advancing the sequence; None to fall through."""
+    def _advance(self, index: int) -> int:
+        """The position of rule `index`'s sequence, moved on by one."""
+        with self._lock:
+            position = self._positions[index]
+            self._positions[index] = position + 1
+        return position
+
+    def _step(self, index: int, rule: Rule, position: int) -> int | None:
+        """Which of the rule's replies answers at `position`; None to fall through."""
         if rule.replies is None:
             return 0
         size = len(rule.replies)
         policy = rule.exhausted or "repeat_last"
-        with self._lock:
-            position = self._positions[index]
-            self._positions[index] = position + 1
         if position < size:
             return position
         if policy == "cycle":

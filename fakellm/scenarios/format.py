@@ -16,17 +16,19 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from fakellm.dialects import DIALECTS
 from fakellm.faults.spec import FaultSpec
+from fakellm.model import OutputKind
 from fakellm.scenarios.regexes import compiled_regex
 from fakellm.scenarios.templates import Template, TemplateError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 # What `match: {dialect: ...}` accepts: the name of every registered dialect, as requests report it.
-DIALECT_NAMES: tuple[str, ...] = tuple(sorted(dialect.name for dialect in DIALECTS))
+DIALECT_NAMES: tuple[str, ...] = tuple(sorted({dialect.name for dialect in DIALECTS}))
 if TYPE_CHECKING:
     DialectName = str
 else:
     DialectName = Literal[DIALECT_NAMES]  # validated, and listed in `fakellm schema`, as a choice of names
 Exhausted = Literal["repeat_last", "cycle", "error", "next_rule"]
+Unmatched = Literal["echo", "error"]
 
 
 class _Model(BaseModel):
@@ -34,7 +36,8 @@ class _Model(BaseModel):
 
 
 def _one_of(model: BaseModel, names: tuple[str, ...], what: str, *, required: bool = True) -> None:
-    given = [n for n in names if getattr(model, n) not in (None, False)]
+    given = [n.rstrip("_") for n in names if getattr(model, n) not in (None, False)]
+    names = tuple(n.rstrip("_") for n in names)
     if len(given) > 1:
         raise ValueError(f"{what}: give only one of {', '.join(given)}")
     if required and not given:
@@ -124,6 +127,13 @@ class Match(_Model):
     tool_result: TextMatch | None = Field(None, description="the last message is a tool result whose content matches")
     tool_result_of: str | None = Field(None, description="the last message is the result of the tool of this name")
     header: dict[str, TextMatch] | None = Field(None, description="request headers (names are case-insensitive)")
+    tool_choice: str | None = Field(
+        None, description="the request's tool choice: none, auto, required, or the name of the tool it demands"
+    )
+    response_format: OutputKind | None = Field(
+        None, description="the output format asked for: text, json_object or json_schema"
+    )
+    schema_name: str | None = Field(None, description="the name of the JSON schema asked for (json_schema)")
     all: list[Match] | None = Field(None, description="every one of these matches")
     any: list[Match] | None = Field(None, description="at least one of these matches")
     not_: Match | None = Field(None, alias="not", description="this does not match")
@@ -160,10 +170,13 @@ class GenerateSpec(_Model):
 
 
 class ToolCallSpec(_Model):
-    """A tool call. Without `name`: the first tool the request offers. Without `arguments`: generated
-    from the offered tool's JSON Schema. Strings inside an `arguments` object are templates."""
+    """A tool call. Without `name`: the tool the request's tool choice names (or the first it allows),
+    else the first offered. Without `arguments`: generated from the offered tool's JSON Schema. Strings
+    inside an `arguments` object are templates."""
 
-    name: str | None = Field(None, description="the tool to call; omitted: the first offered tool")
+    name: str | None = Field(
+        None, description="the tool to call; omitted: the tool the request's tool_choice names, else the first offered"
+    )
     arguments: dict[str, Any] | str | None = Field(
         None, description="an object, or its JSON text; omitted: generated from the tool's schema"
     )
@@ -204,9 +217,15 @@ class UsageSpec(_Model):
 
 
 class ReplySpec(_Model):
-    """One answer. A plain string means `text`. At most one of text, template, echo, generate."""
+    """One answer. A plain string means `text`. At most one of text, template, echo, generate, json."""
 
     text: str | None = Field(None, description="fixed text, sent as written")
+    json_: dict[str, Any] | list[Any] | None = Field(
+        None,
+        alias="json",
+        description="a JSON value, sent as compact JSON text (string values are templates); checked against "
+        "the schema of a structured-output request, and replaced by a generated value when it does not fit",
+    )
     template: str | None = Field(None, description="text with {{ placeholders }}: user, model, capture.1, ...")
     echo: bool = Field(False, description="the last user message, as it was sent")
     generate: GenerateSpec | None = Field(None, description="Faker text: {sentences: N} | {paragraphs: N} | {words: N}")
@@ -219,6 +238,9 @@ class ReplySpec(_Model):
         None, description="overrides the derived finish reason"
     )
     usage: UsageSpec | None = Field(None, description="overrides the counted token usage")
+    embedding: list[float] | None = Field(
+        None, min_length=1, max_length=65536, description="the vector an embedding request gets, for every input"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -230,12 +252,24 @@ class ReplySpec(_Model):
     def _valid_template(cls, value: str | None) -> str | None:
         return _check_template(value)
 
+    @field_validator("json_")
+    @classmethod
+    def _valid_json(cls, value: dict[str, Any] | list[Any] | None) -> dict[str, Any] | list[Any] | None:
+        if value is not None:
+            _check_strings(value)
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"json: not a JSON value: {exc}") from None
+        return value
+
     @model_validator(mode="after")
     def _has_content(self) -> ReplySpec:
-        _one_of(self, ("text", "template", "echo", "generate"), "a reply", required=False)
-        has_text = any(getattr(self, n) not in (None, False) for n in ("text", "template", "echo", "generate"))
-        if not (has_text or self.tool_calls or self.reasoning):
-            raise ValueError("a reply needs text, template, echo, generate, reasoning or tool_calls")
+        sources = ("text", "template", "echo", "generate", "json_")
+        _one_of(self, sources, "a reply", required=False)
+        has_text = any(getattr(self, n) not in (None, False) for n in sources)
+        if not (has_text or self.tool_calls or self.reasoning or self.embedding):
+            raise ValueError("a reply needs text, template, echo, generate, json, reasoning, tool_calls or embedding")
         return self
 
 
@@ -306,6 +340,11 @@ class ScenarioFile(_Model):
     name: str | None = Field(None, pattern=NAME_PATTERN, description="the scenario name; omitted: the file name")
     description: str = Field("", description="one line, shown in listings")
     defaults: Defaults = Field(default_factory=lambda: Defaults.model_validate({}))
+    unmatched: Unmatched = Field(
+        "echo",
+        description="a request no rule answers: echo it (default), or refuse it with an error naming the closest "
+        "rule (what `fakellm record` writes)",
+    )
     rules: list[Rule] = Field(default_factory=list, description="tried in order; the first match answers")
 
 

@@ -79,6 +79,17 @@ def last_tool_result(request: ChatRequest) -> Message | None:
     return last if last is not None and last.role == "tool" else None
 
 
+def tool_choice_is(request: ChatRequest, wanted: str) -> bool:
+    """`none`, `auto`, `required`: the request's mode; a tool's name: a choice that demands that tool
+    (named, or required with it as the only allowed one)."""
+    choice = request.tool_choice
+    if wanted in ("none", "auto", "required"):
+        return choice.mode == wanted
+    if choice.mode == "named":
+        return choice.names[:1] == (wanted,)
+    return choice.mode == "required" and choice.names == (wanted,)
+
+
 Matcher = Callable[[ChatRequest, RequestContext], "Captures | None"]
 # One condition of a rule: whether it holds, adding any regex captures to the dict it is given.
 _Check = Callable[[ChatRequest, RequestContext, Captures], bool]
@@ -87,8 +98,9 @@ _Check = Callable[[ChatRequest, RequestContext, Captures], bool]
 def compile_match(match: Match | None) -> Matcher:
     """`match` as a function of the request: its captures when every condition holds, else None.
 
-    Only the conditions a rule gives are checked, in a fixed order (tools, user, system, model,
-    dialect, turn, tool result, headers, all, any, not), each subject worked out only when asked for.
+    Only the conditions a rule gives are checked, in a fixed order (tools, user, system, model, dialect,
+    turn, tool result, tool choice, output format, headers, all, any, not), each subject worked out only
+    when asked for.
     """
     checks = _checks(match) if match is not None else []
     if not checks:
@@ -148,6 +160,15 @@ def _checks(match: Match) -> list[_Check]:
         checks.append(lambda request, ctx, captures: turn_matches(turn, request.turn))
     if match.tool_result is not None:
         checks.append(_text_check(match.tool_result, _tool_result_text, "match.tool_result"))
+    if match.tool_choice is not None:
+        wanted_choice = match.tool_choice
+        checks.append(lambda request, ctx, captures: tool_choice_is(request, wanted_choice))
+    if match.response_format is not None:
+        kind = match.response_format
+        checks.append(lambda request, ctx, captures: request.output.kind == kind)
+    if match.schema_name is not None:
+        schema_name = match.schema_name
+        checks.append(lambda request, ctx, captures: request.output.name == schema_name)
     for name, spec in (match.header or {}).items():
         checks.append(_text_check(spec, _header_subject(name), f"match.header.{name}"))
     for sub in match.all or []:

@@ -7,6 +7,10 @@ compatible with `re` syntax (its default VERSION0 mode), keeping backreferences
 and lookarounds that a linear-time engine such as RE2 drops. Files are still
 checked against `re` syntax, so the documented dialect does not change.
 
+`request_regex` compiles a pattern that came with a request (a JSON Schema `pattern`): `regex` takes
+time to compile counted repeats nested in counted repeats (`((a|b){999}){999}` takes seconds), so a
+pattern whose counts multiply past `MAX_REPEAT_WEIGHT` is not compiled at all.
+
 `nested_repeat` finds the usual cause of catastrophic backtracking, a variable
 repeat inside another repeat, so `fakellm validate` can warn before a request hangs.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from typing import Any
 
 import regex
@@ -40,6 +45,40 @@ class RegexTimeout(Exception):
 def compiled_regex(pattern: str, ignore_case: bool) -> regex.Pattern[str]:
     flags = regex.VERSION0 | (regex.IGNORECASE if ignore_case else 0)
     return regex.compile(pattern, flags)
+
+
+MAX_REPEAT_WEIGHT = 10_000  # the product of nested repeat counts a request's pattern may reach
+_ECMA_NAMED_GROUP = re.compile(r"(?<!\\)\(\?<(?![=!])")
+
+
+@functools.lru_cache(maxsize=256)
+def request_regex(pattern: str) -> regex.Pattern[str] | None:
+    """`pattern` compiled for searches with a timeout, or None when it is not valid `re` syntax or its
+    nested counted repeats would make compiling it slow. ECMAScript's named groups (`(?<name>…)`, as
+    JSON Schema patterns are written) are read as Python's (`(?P<name>…)`)."""
+    pattern = _ECMA_NAMED_GROUP.sub("(?P<", pattern)
+    try:
+        tree = _parser.parse(pattern)
+        if _weight(list(tree)) > MAX_REPEAT_WEIGHT:
+            return None
+        return regex.compile(pattern, regex.VERSION0)
+    except Exception:  # any failure to parse or compile: the pattern cannot be used
+        return None
+
+
+def _weight(items: list[tuple[Any, Any]]) -> int:
+    """About the size a pattern expands to when compiled: counted repeats multiply what they hold."""
+    total = 0
+    for op, value in items:
+        if op in _REPEATS:
+            low, high, sub = value
+            count = low if high == _parser.MAXREPEAT else high
+            total += max(1, count) * max(1, _weight(list(sub)))
+        else:
+            total += 1 + sum(_weight(list(sub)) for sub in _children(op, value))
+        if total > MAX_REPEAT_WEIGHT:
+            return total
+    return total
 
 
 def nested_repeat(pattern: str) -> bool:

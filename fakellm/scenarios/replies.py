@@ -1,4 +1,4 @@
-"""Turning a rule's reply spec into a neutral `Reply`: text, templates, Faker text, tool calls, usage.
+"""Turning a rule's reply spec into a neutral `Reply`: text, templates, Faker text, JSON, tool calls, usage.
 
 What a reply can draw on (`ReplyEnv`) and the template variables are in
 `fakellm.scenarios.variables`.
@@ -13,7 +13,9 @@ from typing import Any
 from fakellm.errors import ApiError
 from fakellm.model import Reply, ToolCall, Usage
 from fakellm.scenarios.format import ReplySpec, ToolCallSpec
+from fakellm.scenarios.structured import compact
 from fakellm.scenarios.templates import Template
+from fakellm.scenarios.tool_choice import first_allowed_tool
 from fakellm.scenarios.variables import ReplyEnv
 from fakellm.tokens import prompt_tokens, reply_usage
 
@@ -34,6 +36,7 @@ def build_reply(spec: ReplySpec, env: ReplyEnv) -> Reply:
         tool_calls=[_tool_call(c, env) for c in spec.tool_calls or []],
         finish_reason=spec.finish_reason,
         reasoning_shown=spec.reasoning_content,
+        embedding=spec.embedding,
     )
     if spec.usage is not None:
         counted = reply_usage(env.request, [reply])
@@ -58,6 +61,8 @@ def _text(spec: ReplySpec, env: ReplyEnv) -> str:
         return env.request.last_user_text
     if spec.generate is not None:
         return env.generator.text(spec.generate)
+    if spec.json_ is not None:
+        return compact(_render_strings(spec.json_, env))
     return ""
 
 
@@ -65,14 +70,15 @@ def _tool_call(spec: ToolCallSpec, env: ReplyEnv) -> ToolCall:
     tools = env.request.tools
     name = spec.name
     if name is None:
-        if not tools:
+        tool = first_allowed_tool(env.request)  # the tool the request's tool choice names, else the first
+        if tool is None:
             raise ApiError(
                 400,
                 f"Scenario '{env.scenario}' {env.rule} calls the first offered tool, but the request offers no tools.",
                 param="tools",
                 code="scenario_needs_tools",
             )
-        name = tools[0].name
+        name = tool.name
     if isinstance(spec.arguments, str):
         arguments = spec.arguments
     elif spec.arguments is not None:

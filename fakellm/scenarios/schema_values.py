@@ -1,4 +1,5 @@
-"""Tool-call arguments made from a JSON Schema: what a model would send, small and fast whatever the schema says.
+"""Values made from a JSON Schema (tool-call arguments, structured replies): what a model would send,
+small and fast whatever the schema says.
 
 The schema comes from the request, so nothing it says may decide how much work is done: array
 lengths, string lengths, nesting (and so `$ref` recursion) are capped, and the whole value has a
@@ -11,23 +12,31 @@ non-strict mode and the model answers something, which is what client code must 
 Keywords of the wrong type (`minItems: "x"`, `maxLength: null`, a `minimum` no float can hold) are
 ignored, as a model would. Numbers are drawn from a window of `_WINDOW` inside the bounds, near
 zero when the bounds allow (zod's `.int()` says +-2^53, a model still answers 3), and are always
-finite, so the arguments are strict JSON.
+finite, so the arguments are strict JSON. Strings are made by `schema_strings` (pattern, format,
+property name). What could not be honoured (a `pattern` beyond the generator) is said in `notes`.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import TYPE_CHECKING, Any
+
+from fakellm.scenarios.schema_check import problem
+from fakellm.scenarios.schema_nav import kind as _kind
+from fakellm.scenarios.schema_nav import merged as _merged
+from fakellm.scenarios.schema_nav import options as _options
+from fakellm.scenarios.schema_nav import pick_option as _pick_option
+from fakellm.scenarios.schema_nav import resolve as _resolve
+from fakellm.scenarios.schema_strings import MAX_STRING as _MAX_STRING
+from fakellm.scenarios.schema_strings import count as _count
+from fakellm.scenarios.schema_strings import string_value
 
 if TYPE_CHECKING:
     from fakellm.scenarios.generate import Generator
 
 _MAX_DEPTH = 8  # nesting of objects and arrays, which bounds `$ref` recursion too
 _MAX_ITEMS = 32  # array length, whatever `minItems` asks
-_MAX_STRING = 1000  # string length, whatever `minLength` asks
-_MAX_OPTIONS = 16  # entries of `anyOf`/`oneOf`/`allOf`/`enum`/a type list that are looked at
-_MAX_REF_HOPS = 8  # a `$ref` to a `$ref` to ...
-_MAX_REF_PARTS = 32  # segments of one `$ref` pointer
 _BUDGET = 8192  # about the bytes of the whole value: past it, only required properties, and minimal
 _HARD = 2 * _BUDGET  # past it, nothing more is added
 _NODE = 4  # what one value costs on top of its text
@@ -41,15 +50,22 @@ def arguments(generator: Generator, schema: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-class _Walk:
-    """One generation: the schema's root (for `$ref`) and what has been spent of the budget."""
+def schema_value(generator: Generator, schema: dict[str, Any]) -> tuple[Any, list[str]]:
+    """A value of any type for `schema` (a structured reply's), and notes on what it could not honour."""
+    walk = _Walk(generator, schema)
+    return walk.value(schema, "", 0), walk.notes
 
-    __slots__ = ("gen", "root", "spent")
+
+class _Walk:
+    """One generation: the schema's root (for `$ref`), what has been spent of the budget, and notes."""
+
+    __slots__ = ("gen", "notes", "root", "spent")
 
     def __init__(self, generator: Generator, root: dict[str, Any]) -> None:
         self.gen = generator
         self.root = root
         self.spent = 0
+        self.notes: list[str] = []
 
     def value(self, schema: Any, name: str, depth: int) -> Any:
         if not isinstance(schema, dict):
@@ -68,10 +84,15 @@ class _Walk:
             if size is not None:
                 self.spent += size
                 return choice
-        for key in ("anyOf", "oneOf", "allOf"):
-            options = _options(schema.get(key))
-            if options:
-                return self.value(_pick_option(options, self.root), name, depth + 1)
+        all_of = _options(schema.get("allOf"))
+        if all_of:
+            return self.value(_merged(schema, all_of, self.root), name, depth + 1)
+        one_of = _options(schema.get("oneOf"))
+        if one_of:
+            return self._one_of(one_of, name, depth)
+        any_of = _options(schema.get("anyOf"))
+        if any_of:
+            return self.value(_pick_option(any_of, self.root), name, depth + 1)
         kind = _kind(schema)
         self.spent += _NODE
         if kind == "object":
@@ -87,6 +108,19 @@ class _Walk:
         if kind == "null":
             return None
         return self._string(schema, name)
+
+    def _one_of(self, options: list[Any], name: str, depth: int) -> Any:
+        """A value that exactly one option holds, trying the options in turn (the non-null ones first)."""
+        first = _pick_option(options, self.root)
+        ordered = [first, *(option for option in options if option is not first)]
+        fallback: Any = None
+        for position, option in enumerate(ordered[:4]):
+            candidate = self.value(option, name, depth + 1)
+            if position == 0:
+                fallback = candidate
+            if sum(1 for other in options if problem(candidate, other, self.root) is None) == 1:
+                return candidate
+        return fallback
 
     def minimal(self, schema: dict[str, Any]) -> Any:
         """The smallest value of the schema's type, without drawing or looking deeper."""
@@ -108,7 +142,7 @@ class _Walk:
         if kind == "array":
             return []
         if kind in ("integer", "number"):
-            low, high = _bounds(schema)
+            low, high = _bounds(schema, integer=kind == "integer")
             if kind == "integer":
                 return max(math.ceil(low), min(0, math.floor(high)))
             return max(low, min(0.0, high))
@@ -120,10 +154,11 @@ class _Walk:
 
     def _object(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
         properties = schema.get("properties")
-        if not isinstance(properties, dict):
-            return {}
+        properties = properties if isinstance(properties, dict) else {}
         required = schema.get("required")
-        needed = {key for key in required if isinstance(key, str)} if isinstance(required, list) else set()
+        needed = [key for key in required[:_MAX_ITEMS] if isinstance(key, str)] if isinstance(required, list) else []
+        extra = schema.get("additionalProperties", True)
+        extra = extra if isinstance(extra, dict) else {}
         out: dict[str, Any] = {}
         for key, sub in properties.items():
             if self.spent >= _HARD:
@@ -132,6 +167,14 @@ class _Walk:
                 continue
             self.spent += len(key) + _NODE
             out[key] = self.value(sub, key, depth + 1)
+        for key in needed:  # required but not described: any value the rest of the schema allows
+            if key not in out:
+                self.spent += len(key) + _NODE
+                out[key] = self.value(extra, key, depth + 1)
+        wanted = min(_count(schema.get("minProperties")) or 0, _MAX_ITEMS)
+        while len(out) < wanted and self.spent < _HARD:
+            key = f"{'key' if extra else 'item'}{len(out) + 1}"
+            out[key] = self.value(extra, key, depth + 1)
         return out
 
     def _array(self, schema: dict[str, Any], name: str, depth: int) -> list[Any]:
@@ -142,130 +185,58 @@ class _Walk:
         low = min(low, _MAX_ITEMS)
         high = max(low, min(low + 2 if top is None else top, low + 2, _MAX_ITEMS))
         items = schema.get("items", {})
-        if isinstance(items, list):  # draft 4's positional `items`: the first position stands for all
-            items = items[0] if items else {}
+        prefix = schema.get("prefixItems")
+        prefix = prefix[:_MAX_ITEMS] if isinstance(prefix, list) else []
+        if isinstance(items, list):  # draft 4's positional `items`
+            prefix, items = items[:_MAX_ITEMS], schema.get("additionalItems", {})
+        if items is False:  # a tuple: exactly the positions given
+            low = high = min(len(prefix), high) if top is not None else len(prefix)
+        unique = schema.get("uniqueItems") is True
         out: list[Any] = []
-        for index in range(self.gen.rng.randint(low, high)):
-            if self.spent >= (_HARD if index < low else _BUDGET):
+        seen: set[str] = set()
+        size = self.gen.rng.randint(low, high)
+        for _ in range(size + (4 if unique else 0)):  # a few more tries to find distinct items
+            if len(out) >= size or self.spent >= (_HARD if len(out) < low else _BUDGET):
                 break
-            out.append(self.value(items, name, depth + 1))
+            item = self.value(prefix[len(out)] if len(out) < len(prefix) else items, name, depth + 1)
+            if unique:
+                key = json.dumps(item, sort_keys=True, default=str)
+                if key in seen:
+                    continue
+                seen.add(key)
+            out.append(item)
         return out
 
     def _integer(self, schema: dict[str, Any]) -> int:
-        low, high = _window(*_bounds(schema))
+        low, high = _bounds(schema, integer=True)
+        step = _finite(schema.get("multipleOf"))
+        if step is not None and step >= 1 and step.is_integer():
+            bottom, top = _window(math.ceil(low / step), math.floor(high / step))
+            bottom, top = math.ceil(bottom), math.floor(top)
+            return int(step) * (self.gen.rng.randint(bottom, top) if bottom <= top else bottom)
+        low, high = _window(low, high)
         bottom, top = math.ceil(low), math.floor(high)
         if bottom > top:  # no integer fits (`minimum: 1.2, maximum: 1.8`): the nearest one
             return bottom
         return self.gen.rng.randint(bottom, top)
 
     def _number(self, schema: dict[str, Any]) -> float:
-        low, high = _window(*_bounds(schema))
+        low, high = _window(*_bounds(schema, integer=False))
+        step = _finite(schema.get("multipleOf"))
+        if step is not None and step > 0:
+            bottom, top = math.ceil(low / step), math.floor(high / step)
+            if bottom <= top and top - bottom < 10**15:
+                multiple = self.gen.rng.randint(bottom, top) * step
+                digits = max(0, -math.floor(math.log10(step))) if step < 1 else 0
+                return round(multiple, digits + 2)
         drawn = self.gen.rng.uniform(low, high)
         rounded = round(drawn, 2)
         return rounded if low <= rounded <= high else drawn
 
     def _string(self, schema: dict[str, Any], name: str) -> str:
-        faker = self.gen.faker
-        fmt = schema.get("format")
-        if fmt == "date":
-            text = faker.date()
-        elif fmt == "date-time":
-            text = faker.iso8601()
-        elif fmt == "email":
-            text = faker.email()
-        elif fmt in ("uri", "url"):
-            text = faker.url()
-        elif fmt == "uuid":
-            text = str(faker.uuid4())
-        else:
-            text = self._named_string(name.lower())
-        text = text.ljust(min(_count(schema.get("minLength")) or 0, _MAX_STRING), "x")
-        high = _count(schema.get("maxLength"))
-        if high is not None:
-            text = text[:high]
+        text = string_value(self.gen, schema, name, self.notes)
         self.spent += len(text)
         return text
-
-    def _named_string(self, name: str) -> str:
-        # A plausible value for a parameter called `city`, `email`, `name`, ...: demos read better.
-        faker = self.gen.faker
-        for hint, make in (
-            ("email", faker.email),
-            ("city", faker.city),
-            ("location", faker.city),
-            ("country", faker.country),
-            ("address", faker.address),
-            ("phone", faker.phone_number),
-            ("url", faker.url),
-            ("date", faker.date),
-            ("name", faker.name),
-            ("company", faker.company),
-        ):
-            if hint in name:
-                return str(make())
-        return " ".join(faker.words(self.gen.rng.randint(1, 3)))
-
-
-def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    """Follow a local `$ref` (`#/$defs/X`, `#/definitions/X`, `#`), as pydantic- and zod-made schemas use.
-
-    A `$ref` that leads nowhere (remote, too long, missing) reads as `{}`, any value.
-    """
-    target: Any = schema
-    for _ in range(_MAX_REF_HOPS):
-        ref = target.get("$ref") if isinstance(target, dict) else None
-        if not isinstance(ref, str):
-            break
-        target = _pointer(ref, root)
-    return target if isinstance(target, dict) else {}
-
-
-def _pointer(ref: str, root: dict[str, Any]) -> Any:
-    if ref in ("#", ""):
-        return root
-    if not ref.startswith("#/") or ref.count("/") > _MAX_REF_PARTS:
-        return {}
-    target: Any = root
-    for raw in ref[2:].split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(target, dict):
-            target = target.get(part, {})
-        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
-            target = target[int(part)]
-        else:
-            return {}
-    return target
-
-
-def _options(value: Any) -> list[Any]:
-    return value[:_MAX_OPTIONS] if isinstance(value, list) else []
-
-
-def _pick_option(options: list[Any], root: dict[str, Any]) -> Any:
-    """The first option that is not `null` (a model fills an optional value in), else the first."""
-    for option in options:
-        kind = _resolve(option, root).get("type") if isinstance(option, dict) else None
-        if str(kind).lower() != "null":
-            return option
-    return options[0]
-
-
-def _kind(schema: dict[str, Any]) -> str | None:
-    kind = schema.get("type")
-    if isinstance(kind, list):
-        kind = next((k for k in kind[:_MAX_OPTIONS] if str(k).lower() != "null"), "null")
-    if isinstance(kind, str):
-        return kind.lower()  # Gemini's `parameters` schema spells types in capitals (OBJECT, STRING)
-    return "object" if "properties" in schema else "array" if "items" in schema else "string"
-
-
-def _count(value: Any) -> int | None:
-    """A size keyword (`minItems`, `maxLength`) as a non-negative int, or None if it is not one."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return int(value) if value >= 0 else None
 
 
 def _finite(value: Any) -> float | None:
@@ -279,14 +250,18 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _bounds(schema: dict[str, Any]) -> tuple[float, float]:
-    """The `[low, high]` a number is drawn from: the schema's bounds, else 0-100 (or 100 wide from one bound)."""
+def _bounds(schema: dict[str, Any], *, integer: bool) -> tuple[float, float]:
+    """The `[low, high]` a number is drawn from: the schema's bounds, else 0-100 (or 100 wide from one
+    bound). An exclusive bound moves in by 1 for an integer, by a little for a number."""
     low, high = 0.0, 100.0
     minimum, maximum = _finite(schema.get("minimum")), _finite(schema.get("maximum"))
-    if minimum is None and (minimum := _finite(schema.get("exclusiveMinimum"))) is not None:
-        minimum += 1
-    if maximum is None and (maximum := _finite(schema.get("exclusiveMaximum"))) is not None:
-        maximum -= 1
+    above, below = _finite(schema.get("exclusiveMinimum")), _finite(schema.get("exclusiveMaximum"))
+    if above is not None:
+        start = math.floor(above) + 1.0 if integer else above + _nudge(above, below)
+        minimum = start if minimum is None else max(minimum, start)
+    if below is not None:
+        end = math.ceil(below) - 1.0 if integer else below - _nudge(below, above)
+        maximum = end if maximum is None else min(maximum, end)
     if minimum is not None:
         low = minimum
         high = max(high, low + 100) if maximum is None else high
@@ -294,6 +269,12 @@ def _bounds(schema: dict[str, Any]) -> tuple[float, float]:
         high = maximum
         low = min(low, high)
     return low, high
+
+
+def _nudge(bound: float, other: float | None) -> float:
+    """How far inside an exclusive bound a number is drawn: 0.01, or less when the two bounds are close."""
+    step = 0.01 if other is None else min(0.01, abs(other - bound) / 4)
+    return step if bound + step != bound else max(abs(bound) * 1e-9, 1e-300)
 
 
 def _window(low: float, high: float) -> tuple[float, float]:

@@ -231,6 +231,7 @@ def _lint(document: Document, spec: ScenarioFile) -> list[Diagnostic]:
         found += _lint_replies(document, rule, index)
         if rule.match is not None:
             found += _lint_regexes(document, rule.match, index)
+            found += _lint_demands(document, rule, index)
     return found
 
 
@@ -264,6 +265,38 @@ def _lint_regexes(document: Document, match: Match, index: int) -> list[Diagnost
             line = document.line_of(place)
             found.append(Diagnostic(str(document.path), line, message, index + 1, _field(place[2:]), "warning"))
     return found
+
+
+def _lint_demands(document: Document, rule: Rule, index: int) -> list[Diagnostic]:
+    """A match on what the request demands that contradicts itself or the rule's own reply."""
+    match, found = rule.match, []
+    assert match is not None
+    at: Path_ = ("rules", index, "match")
+    if match.schema_name is not None and match.response_format not in (None, "json_schema"):
+        message = (
+            f"schema_name only names a json_schema format, so with response_format {match.response_format} "
+            "this rule never matches"
+        )
+        found.append((("schema_name",), message))
+    replies = [rule.reply] if rule.reply is not None else list(rule.replies or [])
+    if match.tool_choice == "none" and any(reply.tool_calls for reply in replies):
+        found.append(
+            (
+                ("tool_choice",),
+                "the request forbids tool calls (tool_choice none), so this rule's tool calls are dropped",
+            )
+        )
+    return [
+        Diagnostic(
+            str(document.path),
+            document.line_of((*at, *where)),
+            message,
+            index + 1,
+            _field(("match", *where)),
+            "warning",
+        )
+        for where, message in found
+    ]
 
 
 def _lint_replies(document: Document, rule: Rule, index: int) -> list[Diagnostic]:

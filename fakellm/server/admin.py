@@ -1,4 +1,4 @@
-"""fakellm's own routes (not a provider's): the landing page and `/_fakellm/...`.
+"""fakellm's own routes (not a provider's): the landing page, `/metrics` and `/_fakellm/...`.
 
 These are ordinary Starlette routes; the provider routes bypass Starlette's
 request objects for speed (see `fakellm.server.app`).
@@ -6,21 +6,28 @@ request objects for speed (see `fakellm.server.app`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from fakellm.context import RequestContext
 from fakellm.dialects import Dialect
+from fakellm.errors import ApiError
 from fakellm.journal import Journal
 from fakellm.journal.http import journal_routes
+from fakellm.observe import Metrics, page, wants_html
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.server.auth import Auth
 from fakellm.server.urls import banner
+
+if TYPE_CHECKING:
+    from fakellm.state import StateStore
 
 
 def scenario_keys(library: ScenarioLibrary) -> list[str]:
@@ -55,15 +62,59 @@ def key_guard(auth: Auth, dialects: Sequence[Dialect], library: ScenarioLibrary)
     return allowed
 
 
-def admin_app(library: ScenarioLibrary, journal: Journal, allowed: Callable[[Request], bool]) -> Starlette:
-    """The landing page, health, the scenario list, and the journal (behind `allowed`)."""
+def admin_app(
+    library: ScenarioLibrary,
+    journal: Journal,
+    allowed: Callable[[Request], bool],
+    extra: Sequence[BaseRoute] = (),
+    metrics: Metrics | None = None,
+    state: StateStore | None = None,
+    reset: Callable[[], Awaitable[None]] | None = None,
+) -> Starlette:
+    """The landing page (the dashboard in a browser, the banner otherwise), health, the scenario list,
+    the journal, the metrics and `POST /_fakellm/reset` (behind `allowed`), and `extra` routes (the
+    dashboard's); with a shared `state` store, health says whether it answers and the journal is its."""
 
     async def landing(request: Request) -> Response:
+        if wants_html(request):
+            return page()
         root = str(request.base_url).rstrip("/")
         return PlainTextResponse(banner(root, library.names) + "\n")
 
+    async def scrape(request: Request) -> Response:
+        if metrics is None:
+            return await http_error(request, HTTPException(404))
+        if not allowed(request):
+            message = "The metrics need an API key the server accepts (Authorization: Bearer KEY)."
+            body = {"error": {"message": message, "type": "fakellm_error", "code": "invalid_api_key"}}
+            return JSONResponse(body, status_code=401)
+        text, media_type = metrics.exposition()
+        return Response(text, media_type=media_type)
+
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        # The pid tells the workers of `fakellm serve --workers N` (and replicas) apart.
+        if state is not None:
+            try:
+                await state.ping()
+            except ApiError as exc:
+                body = {"status": "unavailable", "pid": os.getpid(), "state": state.where, "error": exc.message}
+                return JSONResponse(body, status_code=503)
+            return JSONResponse({"status": "ok", "pid": os.getpid(), "state": state.where})
+        return JSONResponse({"status": "ok", "pid": os.getpid()})
+
+    async def reset_state(request: Request) -> Response:
+        """Per-run state back to the start (sequences, counters, budgets; the journal emptied): this
+        process's, and the shared store's for every replica."""
+        if not allowed(request):
+            body = {"error": {"message": "Resetting needs an API key the server accepts.", "type": "fakellm_error"}}
+            return JSONResponse(body, status_code=401)
+        if reset is not None:
+            try:
+                await reset()
+            except ApiError as exc:
+                error = {"message": exc.message, "type": "fakellm_error", "code": exc.code}
+                return JSONResponse({"error": error}, status_code=exc.status)
+        return JSONResponse({"reset": True})
 
     async def scenarios(request: Request) -> Response:
         return JSONResponse({"default": library.default, "scenarios": library.names})
@@ -87,6 +138,9 @@ def admin_app(library: ScenarioLibrary, journal: Journal, allowed: Callable[[Req
             Route("/", landing),
             Route("/_fakellm/health", health),
             Route("/_fakellm/scenarios", scenarios),
-            *journal_routes(journal, allowed),
+            Route("/metrics", scrape),
+            Route("/_fakellm/reset", reset_state, methods=["POST"]),
+            *journal_routes(journal, allowed, state),
+            *extra,
         ],
     )

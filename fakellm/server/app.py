@@ -15,24 +15,27 @@ from dataclasses import dataclass
 from starlette.types import Receive, Scope, Send
 
 from fakellm.config import ServerConfig, builtin_scenarios_dir
-from fakellm.dialects import all_dialects
+from fakellm.dialects import DIALECTS, all_dialects
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
 from fakellm.faults.spec import FaultSpec
 from fakellm.ids import IdSource
 from fakellm.journal import Journal
+from fakellm.observe import Dashboard, Metrics
 from fakellm.scenarios import EchoScenario, Scenario
 from fakellm.scenarios.file_scenario import FileScenario
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.scenarios.validate import check_paths
-from fakellm.server.admin import admin_app, key_guard
+from fakellm.server.admin import admin_app, key_guard, scenario_keys
 from fakellm.server.auth import Auth
 from fakellm.server.hosts import HostPolicy
 from fakellm.server.pipeline import Pipeline
 from fakellm.server.router import RouteMiss, Router
 from fakellm.server.transport import send_body, silence_deliberate_drops
+from fakellm.state import open_store
 
 ADMIN_PREFIX = "/_fakellm"
+OWN_PATHS = frozenset({"/", "/metrics"})  # fakellm's own routes outside ADMIN_PREFIX
 logger = logging.getLogger("fakellm")
 
 
@@ -86,23 +89,46 @@ class FakeLLMApp:
         self.library = library or build_library(self.config)
         config = self.config
         self.journal = Journal(config.journal_size, config.journal_max_bytes, config.journal_entry_max_bytes)
+        # None: per-run state stays in this process (`--state memory`).
+        self.state = open_store(
+            config.state, journal_size=config.journal_size, journal_max_bytes=config.journal_max_bytes
+        )
         self.pipeline = Pipeline(
             self.library,
             faults=FaultStage(
-                default_faults(self.config), seed=self.config.seed, rate_limit_max_clients=config.rate_limit_max_clients
+                default_faults(self.config),
+                seed=self.config.seed,
+                rate_limit_max_clients=config.rate_limit_max_clients,
+                replay_speed=config.replay_speed,
+                state=self.state,
             ),
             auth=Auth(self.config.api_keys),
             journal=self.journal,
             max_body=self.config.max_body,
             server_errors_kept=self.config.server_errors_kept,
             body_timeout=self.config.body_timeout,
+            state=self.state,
             strict_models=self.config.strict_models,
         )
         self.ids = IdSource(self.config.seed)  # this app's own: another app's requests never move it
         dialects = all_dialects()
         self.router = Router(dialects, self.ids)
         self.hosts = HostPolicy(self.config.allowed_hosts, self.config.host)
-        self.admin = admin_app(self.library, self.journal, key_guard(self.pipeline.auth, dialects, self.library))
+        self.metrics = Metrics(self.journal) if config.metrics else None
+        guard = key_guard(self.pipeline.auth, dialects, self.library)
+        dashboard = Dashboard(
+            self.journal,
+            self.library,
+            DIALECTS,
+            guard,
+            allows_host=lambda name: self.hosts.allows_host(name, ""),
+            keys_configured=lambda: bool(self.pipeline.auth.enabled or scenario_keys(self.library)),
+            metrics=self.metrics is not None,
+            exposed=not self.hosts.loopback_only,
+        )
+        self.admin = admin_app(
+            self.library, self.journal, guard, dashboard.routes(), self.metrics, self.state, self.reset_all
+        )
 
     # --- control: what a test harness may change while the server runs ---------------------------
 
@@ -172,13 +198,21 @@ class FakeLLMApp:
 
     def reset(self) -> None:
         """Per-run state back to the start: scenario sequences, fault counters and rate-limit windows;
-        the journal is emptied."""
+        the journal and the dialects' stored responses are emptied."""
         self.library.reset()
         self.pipeline.faults.reset()
         self.journal.clear()
+        for dialect in self.router.dialects:
+            dialect.reset()
+
+    async def reset_all(self) -> None:
+        """`reset`, and the shared store's state too (every replica's): `POST /_fakellm/reset`."""
+        self.reset()
+        if self.state is not None:
+            await self.state.reset()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] == "/" or scope["path"].startswith(ADMIN_PREFIX):
+        if scope["type"] != "http" or scope["path"] in OWN_PATHS or scope["path"].startswith(ADMIN_PREFIX):
             refusal = self.hosts.refusal(scope) if scope["type"] == "http" else None
             if refusal is not None:
                 await _admin_refusal(refusal, send)

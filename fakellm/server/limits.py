@@ -14,7 +14,11 @@ additions:
   error shape, are `fakellm.server.body.read_body`'s. No timer is set when the body came with the
   headers (nearly always), so the common request pays nothing;
 - a connection cap: a connection beyond `max_connections` displaces another that is not sending
-  (see `_Guarded._make_room` for which), or is closed at once when there is none.
+  (see `_Guarded._make_room` for which), or is closed at once when there is none;
+- an arrival stamp: the moment the read that completed a request's headers began goes into its scope
+  (`fakellm.context.ARRIVED`), so that its schedule (TTFT, token times) counts from when its bytes
+  came, not from when its task first ran: in a burst, hundreds of requests are read in one loop turn
+  and then prepared one after another.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ServerConfig
+from fakellm.context import ARRIVED
 
 NEW_GRACE_S = 0.25  # a new connection is not displaced before it has had this long to send (see _make_room)
 KEPT_ALIVE, SILENT, YOUNG = 0, 1, 2  # which connections _make_room closes first
@@ -89,12 +94,15 @@ class _Guarded(asyncio.Protocol):
         self._set_deadline()
 
     def data_received(self, data: bytes) -> None:
-        if self._deadline is None and (self.cycle is None or self.cycle.response_complete):
+        arrived, before = time.monotonic(), self.cycle
+        if self._deadline is None and (before is None or before.response_complete):
             self._set_deadline()  # the first byte of the next request on a kept-alive connection
         if self._deadline is not None:
             self._partial = True
         super().data_received(data)
         cycle = self.cycle
+        if cycle is not before and cycle is not None:  # a new request's headers are in: its task has not run
+            cycle.scope[ARRIVED] = arrived
         if self._deadline is not None and cycle is not self._awaiting:  # a new request's headers are in
             self._deadline.cancel()
             self._deadline = None

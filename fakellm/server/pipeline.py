@@ -12,6 +12,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from starlette.types import Receive, Send
 
@@ -21,13 +22,19 @@ from fakellm.dialects.base import OperationCall
 from fakellm.errors import ApiError
 from fakellm.faults import FaultStage
 from fakellm.journal import Journal, JournalEntry
+from fakellm.journal.events import JournalEvent
 from fakellm.scenarios import Scenario
 from fakellm.scenarios.library import ScenarioLibrary
+from fakellm.scenarios.obey import obey
 from fakellm.server.auth import Auth
 from fakellm.server.body import ClientGone, decode_json, read_body
 from fakellm.server.exchange import Exchange
+from fakellm.server.live import chunk_publisher, frame_texts
 from fakellm.server.transport import DropConnection, send_body, send_plan
 from fakellm.tokens import truncate_reply
+
+if TYPE_CHECKING:
+    from fakellm.state import StateStore
 
 logger = logging.getLogger("fakellm")
 
@@ -115,9 +122,12 @@ class Pipeline:
         max_body: int = DEFAULT_MAX_BODY,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         server_errors_kept: int = DEFAULT_SERVER_ERRORS_KEPT,
+        state: StateStore | None = None,
         strict_models: bool = False,
     ) -> None:
         self.library = library
+        # A shared store (`--state redis://...`): sequences advance there, and settled entries go to its journal.
+        self.state = state
         self.faults = faults or FaultStage()
         self.auth = auth or Auth()
         self.journal = journal if journal is not None else Journal()  # an empty Journal is falsy
@@ -135,7 +145,10 @@ class Pipeline:
     async def handle(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
         ex = Exchange(ctx, self.journal.open(ctx), receive, send)
         entry = ex.entry
+        shared_id: int | None = None
         try:
+            if self.state is not None:  # the fleet's journal numbers requests as they come (a dead store refuses here)
+                shared_id = await self.state.reserve()
             refusal = self.auth.refusal(ctx)
             if ctx.operation != "chat":
                 await self._operate(ex, refusal)
@@ -145,7 +158,7 @@ class Pipeline:
             if self.strict_models or getattr(scenario, "strict_models", False):
                 assert ex.request is not None
                 ctx.dialect.check_model(ex.request.model, self.library.model_ids())
-            self._answer(ex, scenario)
+            await self._answer(ex, scenario)
             await self._deliver(ex)
         except ClientGone as gone:  # hung up mid-upload: nothing to send, and nothing was sent
             entry.ended, entry.error = "disconnected", gone.message
@@ -164,6 +177,19 @@ class Pipeline:
         finally:
             entry.total_ms = _ms(ctx.started, time.monotonic())
             self.journal.settle(entry)
+            if shared_id is not None:
+                await self._publish(entry, shared_id)
+
+    async def _publish(self, entry: JournalEntry, shared_id: int | None) -> None:
+        """Add the settled entry to the shared journal. The response has gone out: a store that went
+        down meanwhile costs this entry its place there, and is logged, but fails nothing."""
+        assert self.state is not None
+        try:
+            if shared_id is None:
+                shared_id = await self.state.reserve()
+            await self.state.publish(shared_id, entry.to_dict())
+        except ApiError as exc:
+            logger.warning("fakellm: journal entry #%s not shared: %s", entry.id, exc.message)
 
     async def _choose(self, ex: Exchange, refusal: ApiError | None) -> Scenario:
         """Read and parse the body, and pick the scenario that answers it."""
@@ -193,20 +219,23 @@ class Pipeline:
         elif refusal is not None:
             raise refusal
 
-    def _answer(self, ex: Exchange, scenario: Scenario) -> None:
+    async def _answer(self, ex: Exchange, scenario: Scenario) -> None:
         """The scenario's replies, then the fault plan (which may refuse the request with `ApiError`)."""
         ctx, entry, request = ex.ctx, ex.entry, ex.request
         assert request is not None
-        outcome = scenario.respond(request, ctx)
+        shared = getattr(scenario, "respond_shared", None) if self.state is not None else None
+        outcome = await shared(request, ctx, self.state) if shared is not None else scenario.respond(request, ctx)
         entry.rule = outcome.rule
-        replies = outcome.replies
+        # Every scenario's replies are made to obey the request (tool choice, output format, stop…).
+        seed = getattr(scenario, "seed", None)
+        replies = obey(request, outcome.replies, ctx, self.faults.seed if seed is None else seed)
         if request.max_tokens is not None:
             replies = [truncate_reply(r, request.max_tokens) for r in replies]
         ex.replies = replies
         entry.record_replies(replies)
         ex.model = outcome.model or request.model
         ex.headers = ctx.dialect.response_headers(ctx)
-        ex.faults = self.faults.plan(ctx, request, replies, ex.model, outcome.faults, ex.scenario)
+        ex.faults = await self.faults.plan(ctx, request, replies, ex.model, outcome.faults, ex.scenario)
         ex.headers.update(ex.faults.headers)
 
     async def _deliver(self, ex: Exchange) -> None:
@@ -226,11 +255,22 @@ class Pipeline:
         entry.status = 200
         entry.fault = delivery.fault
         progress = ex.progress
+        if delivery.offsets is not None:
+            progress.sent_at = []
+        events = self.journal.events
+        if events.watched:
+            events.publish(JournalEvent("answer", entry, {"replies": ex.replies}))
+            if events.watching_chunks:
+                texts = frame_texts(framed, ex.replies)
+                progress.on_sent = chunk_publisher(self.journal, entry, texts, ctx.started)
         try:
             await send_plan(ex.send, ex.receive, framed, delivery, headers, ctx.started, progress)
         finally:  # also when a deliberate drop ends the response half way
             entry.chunks = progress.chunks_sent
             entry.ttft_ms = _ms(ctx.started, progress.first_frame_at)
+            if progress.sent_at:
+                entry.schedule_s = delivery.offsets or []
+                entry.sent_s = [t - ctx.started for t in progress.sent_at]
             if progress.disconnected_at is not None:
                 entry.ended = "disconnected"
                 entry.disconnected_at_ms = _ms(ctx.started, progress.disconnected_at)
@@ -256,8 +296,11 @@ class Pipeline:
             length = ctx.header("content-length")
             raw = await read_body(ex.receive, length, self.max_body, ctx.started + self.body_timeout, self.body_timeout)
             ex.entry.body_bytes = len(raw)
-            body = decode_json(raw)
-        call = OperationCall(ctx, body, self.library.model_ids())
+            body = decode_json(raw) if raw else None  # an action (`…/cancel`) may come without a body
+        declared = self.library.model_ids()
+        call = OperationCall(ctx, body, declared)
+        if self.strict_models or getattr(scenario, "strict_models", False):
+            call = OperationCall(ctx, body, declared, lambda model: ctx.dialect.knows_model(model, declared))
         result = await ctx.dialect.operate(ctx.operation, call)
         headers = ctx.dialect.response_headers(ctx)
         headers["content-type"] = ctx.dialect.json_media_type
@@ -275,6 +318,8 @@ class Pipeline:
         finally:
             entry.total_ms = _ms(ctx.started, time.monotonic())
             self.journal.settle(entry)
+            if self.state is not None:
+                await self._publish(entry, None)
 
 
 async def _error(ctx: RequestContext, error: ApiError, entry: JournalEntry, send: Send) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Scope
 
-from fakellm.context import RequestContext
+from fakellm.context import ARRIVED, RequestContext
 from fakellm.dialects.base import Dialect, RouteSpec
 from fakellm.ids import IdSource
 
@@ -66,7 +66,8 @@ class Router:
         owners: list[Dialect],
         shared: bool,
     ) -> RouteMiss:
-        """A 404 in the shape of the path's prefix. A 405 in the shape of the dialect whose route pattern
+        """A 404 in the shape of the dialect whose client unmistakably sent it (`claims_miss`: google-genai's
+        `GET /v1/nothing` is Google's), else of the path's prefix. A 405 in the shape of the dialect whose route pattern
         the path matched (a wrong method on Gemini's `/v1/models/...:generateContent` is Google's), or
         for an exact path several dialects share, of the first that `claims_miss` the request (`POST
         /v1/models` with a Google key is Google's); otherwise of the path's prefix."""
@@ -80,6 +81,11 @@ class Router:
             ctx = context(dialect)
             if not shared or dialect.claims_miss(ctx):
                 return RouteMiss(dialect, ctx, allowed)
+        if not allowed:  # an unknown path from a client that is unmistakably one provider's gets its 404
+            for dialect in self.dialects:
+                ctx = context(dialect)
+                if dialect.claims_miss(ctx):
+                    return RouteMiss(dialect, ctx, allowed)
         dialect = self._error_dialect(path)
         return RouteMiss(dialect, context(dialect), allowed)
 
@@ -123,7 +129,8 @@ class Router:
                         allowed.append(spec.method)
         if not candidates:
             return self._miss(method, raw_path, path, headers, query, scenario, allowed, owners, shared)
-        started = time.monotonic()  # the request arrived once, whichever dialect's context asks
+        # The request arrived once, whichever dialect's context asks: when the server read it, if it says.
+        started: float = scope.get(ARRIVED) or time.monotonic()
         for dialect, spec, params in candidates:
             ctx = RequestContext(
                 dialect,

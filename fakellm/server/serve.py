@@ -1,7 +1,8 @@
 """`fakellm serve`: build the app from a `ServerConfig`, bind, print where to point clients, run uvicorn.
 
 This is where a server is set up, so process-wide settings (the uvicorn log
-filter) are installed here, not by the app.
+filter) are installed here, not by the app. With `workers` over 1, `fakellm.server.workers`
+runs that many of these servers on the one port.
 """
 
 from __future__ import annotations
@@ -18,20 +19,31 @@ from fakellm.server.transport import silence_deliberate_drops
 from fakellm.server.urls import banner
 
 
-def serve(config: ServerConfig) -> int:
-    """Run until Ctrl-C; the exit status (1 when the scenarios are invalid or the port is taken)."""
-    try:
-        app = FakeLLMApp(config)
-    except ValueError as exc:  # an invalid scenario: never start half-loaded
-        print(exc, file=sys.stderr)
-        return 1
+def build_server_config(config: ServerConfig) -> tuple[uvicorn.Config, FakeLLMApp]:
+    """The app and the uvicorn settings that serve it (raises `ValueError` for invalid scenarios)."""
+    app = FakeLLMApp(config)
     silence_deliberate_drops()
     settings = uvicorn.Config(
         app, host=config.host, port=config.port, log_level=config.log_level, access_log=False, **uvicorn_limits(config)
     )
+    return settings, app
+
+
+def serve(config: ServerConfig) -> int:
+    """Run until Ctrl-C; the exit status (1 when the scenarios are invalid or the port is taken)."""
+    try:
+        settings, app = build_server_config(config)
+    except ValueError as exc:  # an invalid scenario: never start half-loaded
+        print(exc, file=sys.stderr)
+        return 1
+    shown = "localhost" if config.host in ("0.0.0.0", "::") else config.host
+    if config.workers > 1:
+        from fakellm.server.workers import run_workers
+
+        names = app.scenario_names
+        return run_workers(config, lambda port: banner(f"http://{shown}:{port}", names))
     # Bind before printing the URLs, so they are only shown once they work (a taken port exits here).
     sock = settings.bind_socket()
-    shown = "localhost" if config.host in ("0.0.0.0", "::") else config.host
     print(banner(f"http://{shown}:{sock.getsockname()[1]}", app.scenario_names), flush=True)
     server = uvicorn.Server(settings)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled after a clean shutdown

@@ -2,8 +2,11 @@
 
 A stream and a non-streaming reply (a plan of one whole frame) go the same way. With no delays and a
 normal ending, the response goes out in one write. Otherwise each frame is sent at its absolute
-offset from the request's arrival (so timing does not drift), and one watcher task notices the
-client hanging up (barge-in) the moment it does, even while the sender waits for a frame's time.
+offset from the request's arrival (stamped when its bytes were read: `fakellm.server.limits`), so
+timing does not drift and a request that waited for the loop does not start its schedule late; the
+waits go through the loop's one `Pacer` timer, and the frames due by the time a stream wakes go out
+in one write. One watcher task notices the client hanging up (barge-in) the moment it does, even
+while the sender waits for a frame's time.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import Message, Receive, Send
 
 from fakellm.frames import Delivery, StreamPlan
+from fakellm.server.pacer import SLACK_S, pacer
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -55,6 +60,11 @@ class Progress:
     chunks_sent: int = 0
     first_frame_at: float | None = None  # monotonic
     disconnected_at: float | None = None  # monotonic
+    # Set by the caller to watch frames go out: `sent_at` gets each frame's send time (monotonic) when
+    # frames go out one by one, `on_sent(chunks_sent)` is called after every write (after the single
+    # write, too). Left None, sending costs nothing more.
+    sent_at: list[float] | None = None
+    on_sent: Callable[[int], None] | None = None
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
@@ -69,6 +79,7 @@ class _DisconnectWatcher:
     def __init__(self, receive: Receive) -> None:
         self.at: float | None = None
         self.loop = asyncio.get_running_loop()
+        self.pacer = pacer(self.loop)
         self._waiter: asyncio.Future[None] | None = None
         self.task = self.loop.create_task(self._watch(receive))
 
@@ -82,18 +93,16 @@ class _DisconnectWatcher:
                 return
 
     async def gone_by(self, when: float) -> bool:
-        """Wait until `when` (loop time) or until the client hangs up, whichever comes first;
+        """Wait until `when` (monotonic) or until the client hangs up, whichever comes first;
         True when the client is gone."""
-        delay = when - self.loop.time()
-        if self.at is None and delay > 0:
-            waiter = self._waiter = self.loop.create_future()
-            timer = self.loop.call_later(delay, _wake, waiter)
+        if self.at is None and when - time.monotonic() > SLACK_S:
+            waiter = self._waiter = self.pacer.wait(when)
             try:
-                await waiter
+                await waiter  # released two turns after its time: a hang-up by then has been seen
             finally:
-                timer.cancel()
+                waiter.cancel()
                 self._waiter = None
-        if self.at is None:
+        elif self.at is None:
             # The server may have seen the client go already (in this loop turn, or before the watcher's
             # first turn) without the watcher having run yet; uvicorn silently discards what is sent
             # after that, and it would be counted as sent. One turn lets the watcher note it first.
@@ -102,6 +111,14 @@ class _DisconnectWatcher:
 
     def cancel(self) -> None:
         self.task.cancel()
+
+
+def _sent(progress: Progress, frames: int = 1) -> None:
+    """`frames` went out in one write: each gets its time, and the watcher hears of them once."""
+    if progress.sent_at is not None:
+        progress.sent_at.extend([time.monotonic()] * frames)
+    if progress.on_sent is not None:
+        progress.on_sent(progress.chunks_sent)
 
 
 async def send_plan(
@@ -126,15 +143,16 @@ async def send_plan(
         body = frames[0].data if plan.whole else b"".join([f.data for f in frames]) + plan.tail
         await send({"type": "http.response.body", "body": body, "more_body": False})
         progress.chunks_sent = len(frames)
+        if progress.on_sent is not None:
+            progress.on_sent(len(frames))
         return
 
     watcher = _DisconnectWatcher(receive)
-    # Offsets are measured on the monotonic clock from `started`; the loop's clock is monotonic too.
-    base = watcher.loop.time() - (time.monotonic() - started)
     offsets = delivery.offsets or [0.0] * len(frames)
+    count, index = len(frames), 0
     try:
-        for index, frame in enumerate(frames):
-            if await watcher.gone_by(base + offsets[index]):
+        while index < count:
+            if await watcher.gone_by(started + offsets[index]):
                 progress.disconnected_at = watcher.at
                 return
             if index == 0:
@@ -142,15 +160,24 @@ async def send_plan(
                 progress.first_frame_at = time.monotonic()
             if plan.whole:
                 watcher.cancel()  # after the last send the server reports `http.disconnect` by itself
-                await send({"type": "http.response.body", "body": frame.data, "more_body": False})
+                await send({"type": "http.response.body", "body": frames[0].data, "more_body": False})
                 progress.chunks_sent = 1
+                _sent(progress)
                 return
-            await send({"type": "http.response.body", "body": frame.data, "more_body": True})
-            progress.chunks_sent += 1
+            # Every frame due by now goes in this write (those of one moment: a role chunk with the first
+            # content chunk, a tool call's opening with its arguments, or frames a late loop caught up on).
+            due_by, end = time.monotonic() - started + SLACK_S, index + 1
+            while end < count and offsets[end] <= due_by:
+                end += 1
+            body = frames[index].data if end == index + 1 else b"".join([f.data for f in frames[index:end]])
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+            progress.chunks_sent = end
+            _sent(progress, end - index)
+            index = end
         if not frames:
             await send(start)
         if delivery.end == "stall":
-            await watcher.gone_by(watcher.loop.time() + delivery.stall_cap)
+            await watcher.gone_by(time.monotonic() + delivery.stall_cap)
         if delivery.end != "complete":
             if watcher.at is not None:
                 progress.disconnected_at = watcher.at

@@ -28,6 +28,8 @@ def banner(root: str, scenarios: list[str]) -> str:
         f"  Gemini           base_url={urls['gemini']}  (google-genai HttpOptions)",
         f"  Gemini (OpenAI)  base_url={urls['gemini_openai']}",
         f"  Groq             base_url={urls['groq']}",
+        f"  Responses API    base_url={urls['responses']}  (client.responses; Azure: azure_endpoint as above)",
+        f"  Anthropic        base_url={urls['anthropic']}  (ANTHROPIC_BASE_URL; the SDK adds /v1/messages)",
         "",
         f"  scenarios: {', '.join(scenarios)}",
         f"  pick one with {root}/s/<scenario>/v1, the header X-FakeLLM-Scenario, or model 'fakellm/<scenario>'",

@@ -28,6 +28,7 @@ from fakellm.journal import FilterCriteria
 from fakellm.journal.view import DEFAULT_SETTLE_TIMEOUT, Requests
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome, Scenario
+from fakellm.scenarios.closest import NO_RULE_CODE
 from fakellm.scenarios.format import Rule
 from fakellm.server.app import AppSnapshot, FakeLLMApp, build_library
 from fakellm.server.urls import base_urls
@@ -55,7 +56,12 @@ class _Strict:
         self.strict_models: bool = bool(getattr(inner, "strict_models", False))
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
-        outcome = self.inner.respond(request, ctx)
+        try:
+            outcome = self.inner.respond(request, ctx)
+        except ApiError as error:
+            if error.code == NO_RULE_CODE:  # a recorded scenario refusing an unrecorded request: always a surprise
+                self._harness._surprise(f"fakellm: {error.message}")
+            raise
         if outcome.rule is None and self._harness.strict:
             message = (
                 f"fakellm strict mode: no rule of scenario '{self.name}' matched this request "
@@ -85,6 +91,7 @@ class FakeLLM:
     loaded beside the built-in library (`builtin=False` leaves it out). `api_key`: the key(s) clients must
     send (any key passes without it). `strict`: refuse and report requests no rule matched.
     `header_timeout` / `body_timeout`: seconds a client may take to send a request's headers / body.
+    `replay_speed`: how many times as fast recorded timings play (0: at once).
     `strict_models`: a model name the provider does not serve gets the provider's 404 (`--strict-models`).
     """
 
@@ -102,6 +109,7 @@ class FakeLLM:
         port: int = 0,
         settle_timeout: float = DEFAULT_SETTLE_TIMEOUT,
         header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        replay_speed: float = 1.0,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         strict_models: bool = False,
     ) -> None:
@@ -116,6 +124,7 @@ class FakeLLM:
             seed=seed,
             journal_size=journal_size,
             header_timeout=header_timeout,
+            replay_speed=replay_speed,
             body_timeout=body_timeout,
             strict_models=strict_models,
         )
@@ -188,7 +197,8 @@ class FakeLLM:
         return self._thread.url
 
     def base_urls(self, scenario: str | None = None) -> dict[str, str]:
-        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq); with `scenario`,
+        """Each client's base URL (keys: openai, byo, azure, gemini, gemini_openai, groq, anthropic, and responses
+        and azure_responses, which equal openai's and azure's); with `scenario`,
         URLs that pick that scenario through the `/s/{name}/` prefix."""
         return base_urls(f"{self.url}/s/{scenario}" if scenario else self.url)
 
@@ -209,6 +219,11 @@ class FakeLLM:
         return self.base_urls()["groq"]
 
     @property
+    def anthropic_base_url(self) -> str:
+        """The server root: the anthropic SDK adds `/v1/messages` itself."""
+        return self.base_urls()["anthropic"]
+
+    @property
     def api_key(self) -> str:
         """A key the server accepts: the first configured one, or a placeholder when any key passes."""
         keys = self.app.api_keys
@@ -216,7 +231,8 @@ class FakeLLM:
 
     def env(self) -> dict[str, str]:
         """Environment variables that point each official SDK at this server (for code that builds its
-        own client): OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL, GROQ_BASE_URL and keys."""
+        own client): OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL, GROQ_BASE_URL,
+        ANTHROPIC_BASE_URL and keys."""
         urls, key = self.base_urls(), self.api_key
         return {
             "OPENAI_BASE_URL": urls["openai"],
@@ -228,6 +244,8 @@ class FakeLLM:
             "GEMINI_API_KEY": key,
             "GROQ_BASE_URL": urls["groq"],
             "GROQ_API_KEY": key,
+            "ANTHROPIC_BASE_URL": urls["anthropic"],
+            "ANTHROPIC_API_KEY": key,
         }
 
     # --- scenarios and settings, changeable while running ----------------------------------------

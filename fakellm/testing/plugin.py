@@ -9,18 +9,21 @@ fakellm) fails the test that caused it.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:  # the server stack is imported only when a test asks for it: pytest loads this module always
     from fakellm.testing.harness import FakeLLM
+    from fakellm.testing.recorder import Recorder
 
-MARKER_ARGS = ("scenario", "scenarios", "strict", "api_key", "env")
+MARKER_ARGS = ("scenario", "scenarios", "strict", "api_key", "env", "cassette")
 MARKER_HELP = (
-    "fakellm(scenario=None, scenarios=(), strict=None, api_key=None, env=None): for this test, answer with "
-    "`scenario` by default, load extra `scenarios`, switch strict mode, require `api_key`, or set the "
-    "SDK environment variables (OPENAI_BASE_URL, ...)."
+    "fakellm(scenario=None, scenarios=(), strict=None, api_key=None, env=None, cassette=None): for this test, "
+    "answer with `scenario` by default, load extra `scenarios`, switch strict mode, require `api_key`, set the "
+    "SDK environment variables (OPENAI_BASE_URL, ...), or replay (and record, see --fakellm-record) a "
+    "`cassette` (True: cassettes/<module>/<test>.yaml beside the test module; or a path)."
 )
 
 
@@ -37,6 +40,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=None,
         help="point OPENAI_BASE_URL, GROQ_BASE_URL, ... at fakellm in tests using it (ini: fakellm_set_env)",
+    )
+    group.addoption(
+        "--fakellm-record",
+        default=None,
+        choices=("none", "new", "all"),
+        help="cassettes: none replays only (default), new records missing cassettes, all records every one again",
+    )
+    group.addoption(
+        "--fakellm-upstream",
+        action="append",
+        default=[],
+        metavar="DIALECT=URL",
+        help="where recording sends a dialect's requests, e.g. openai=https://api.openai.com "
+        "(repeatable; or FAKELLM_UPSTREAM_<DIALECT>)",
     )
     parser.addini("fakellm_strict", type="bool", default=False, help="fakellm: strict mode for every test")
     parser.addini(
@@ -92,11 +109,25 @@ def _marker_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture
 def fakellm(
     fakellm_server: FakeLLM, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[FakeLLM]:
-    """A running fakellm with an empty journal and fresh scenario state; `@pytest.mark.fakellm(...)` configures it."""
+) -> Iterator[FakeLLM | Recorder]:
+    """A running fakellm with an empty journal and fresh scenario state; `@pytest.mark.fakellm(...)` configures it.
+    A test with a cassette being recorded gets the recording proxy instead (the same URL helpers)."""
+    settings = _marker_settings(request)
+    cassette = settings.get("cassette")
+    if cassette:
+        from fakellm.testing import cassettes
+
+        path = cassettes.cassette_path(request, cassette)
+        if cassettes.should_record(cassettes.record_mode(request.config), path):
+            yield from _recording(request, monkeypatch, settings, path)
+            return
     llm = fakellm_server
     llm.reset()
-    settings = _marker_settings(request)
+    if cassette:
+        scenario = cassettes.load_cassette(path, llm.config.seed)
+        llm.add_scenario(scenario)
+        llm.default_scenario = scenario.name
+        llm.strict = True
     for scenario in settings.get("scenarios", ()):
         llm.add_scenario(scenario)
     if settings.get("scenario") is not None:
@@ -115,9 +146,26 @@ def fakellm(
     llm.reset()
 
 
+def _recording(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, settings: dict[str, Any], path: Path
+) -> Iterator[Recorder]:
+    from fakellm.testing import cassettes
+    from fakellm.testing.recorder import Recorder
+
+    upstreams = cassettes.upstreams(request.config)
+    path.unlink(missing_ok=True)
+    with Recorder(upstreams, path, cassettes.safe_name(request.node.name)) as recorder:
+        set_env = settings.get("env")
+        if set_env if set_env is not None else _flag(request.config, "fakellm_set_env"):
+            for name, value in recorder.env().items():
+                monkeypatch.setenv(name, value)
+        yield recorder
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    llm: FakeLLM | None = getattr(item, "funcargs", {}).get("fakellm")
+    found = getattr(item, "funcargs", {}).get("fakellm")
+    llm: FakeLLM | None = found if hasattr(found, "take_surprises") else None
     try:
         result = yield
     except BaseException as exc:

@@ -14,6 +14,7 @@ import threading
 import time
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from fakellm.config import DEFAULT_HOST, ServerConfig
 from fakellm.server.app import FakeLLMApp
@@ -64,7 +65,10 @@ class _PromptServer(uvicorn.Server):
 
 
 class ServerThread:
-    def __init__(self, app: FakeLLMApp, host: str = DEFAULT_HOST, port: int = 0) -> None:
+    def __init__(
+        self, app: FakeLLMApp | ASGIApp, host: str = DEFAULT_HOST, port: int = 0, *, own_headers: bool = True
+    ) -> None:
+        """`own_headers=False`: uvicorn adds no `server` or `date` header (a proxy relays the upstream's)."""
         self.app = app
         silence_deliberate_drops()  # process-wide, so installed here, where a server is set up (not by the app)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -72,7 +76,15 @@ class ServerThread:
         self._socket.bind((host, port))
         self.host, self.port = self._socket.getsockname()[:2]
         limits = uvicorn_limits(app.config if isinstance(app, FakeLLMApp) else ServerConfig())
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", **limits)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            server_header=own_headers,
+            date_header=own_headers,
+            **limits,
+        )
         self._server = _PromptServer(config)
         self._thread = threading.Thread(target=self._run, name=f"fakellm:{self.port}", daemon=True)
 

@@ -95,7 +95,7 @@ def test_wrong_method_is_a_405_in_azures_shape(server: ServerThread) -> None:
 
 
 def test_unknown_route_under_deployments_is_resource_not_found(server: ServerThread) -> None:
-    response = httpx.post(server.url + "/openai/deployments/gpt-4o/embeddings?api-version=2024-10-21", json={})
+    response = httpx.post(server.url + "/openai/deployments/gpt-4o/images/generations?api-version=2024-10-21", json={})
     assert response.status_code == 404
     assert response.content == RESOURCE_NOT_FOUND
 

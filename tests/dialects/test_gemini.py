@@ -155,7 +155,7 @@ def test_wrong_method_and_unknown_route_answer_in_googles_shape(server: ServerTh
     wrong = httpx.get(server.url + MODEL_PATH + ":generateContent")
     assert wrong.status_code == 405
     assert isinstance(wrong.json()["error"]["code"], int)
-    unknown = httpx.post(server.url + MODEL_PATH + ":countTokens", json=BODY)
+    unknown = httpx.post(server.url + MODEL_PATH + ":predictLongRunning", json=BODY)
     assert unknown.status_code == 404
     assert unknown.json()["error"]["status"] == "NOT_FOUND"
 

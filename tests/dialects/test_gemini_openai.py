@@ -60,7 +60,7 @@ def test_bad_input_is_a_one_element_error_array(server: ServerThread, case: str)
 
 def test_wrong_method_and_unknown_route(server: ServerThread) -> None:
     assert httpx.get(server.url + CHAT).status_code == 405
-    unknown = httpx.post(server.url + "/v1beta/openai/embeddings", json={})
+    unknown = httpx.post(server.url + "/v1beta/openai/no-such-route", json={})
     assert unknown.status_code == 404
     assert unknown.json()[0]["error"]["status"] == "NOT_FOUND"
 

@@ -48,18 +48,20 @@ def test_openai_pads_by_default() -> None:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({}, GroqOptions("raw", None)),
-        ({"reasoning_format": "parsed", "reasoning_effort": "low"}, GroqOptions("parsed", "low")),
-        ({"reasoning_format": "hidden"}, GroqOptions("hidden", None)),
-        ({"include_reasoning": True}, GroqOptions("parsed", None)),
-        ({"include_reasoning": False}, GroqOptions("hidden", None)),
+        ({}, GroqOptions("raw")),
+        ({"reasoning_format": "parsed", "reasoning_effort": "low"}, GroqOptions("parsed")),
+        ({"reasoning_format": "hidden"}, GroqOptions("hidden")),
+        ({"include_reasoning": True}, GroqOptions("parsed")),
+        ({"include_reasoning": False}, GroqOptions("hidden")),
     ],
 )
 def test_groq_resolves_its_reasoning_fields_into_options(fields: dict[str, Any], expected: GroqOptions) -> None:
-    body = {"model": "m", "messages": MESSAGES, "seed": 3, **fields}
+    body = {"model": "m", "messages": MESSAGES, "seed": 3, "user": "u", **fields}
     request = GroqDialect().parse(body, context_for(GroqDialect()))
     assert request.options == expected
-    assert request.extras == {"seed": 3}
+    assert request.extras == {"user": "u"}
+    assert request.seed == 3
+    assert request.reasoning_effort == fields.get("reasoning_effort")
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """The README's other Python snippets run as shown, against a real server, and print what they say.
 
 Each block is run with its `http://127.0.0.1:8000` pointed at a fresh fakellm on a free port.
-The "Testing with fakellm" examples are pytest files and are run by `test_readme_examples.py`.
+The "Testing with fakellm" examples are pytest files and are run by `test_readme_examples.py`; the
+cassette example and the `fakellm record` command of "Record once, replay forever", by `test_readme_record.py`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,26 @@ EXPECTED = {
     "AzureOpenAI(": ["gpt-4o-2024-11-20 hello Azure", "<prompt filter chunk>"],
     "genai.Client(": ["hello Gemini", "hello there"],
     "Groq(": ["reasoning: ", "answer: "],
+    "anthropic.Anthropic(": ["hello Claude end_turn", "['thinking', 'text']", "MessageTokensCount(input_tokens="],
     "s/flaky/v1": ["ok\n503\nok\n503"],
     "s/stall/v1": ["the stream stalled"],
     "with FakeLLM(": ["hi"],
+    "client.embeddings.create(": ["1536 1.0\nTrue"],
+    "top_logprobs=2": ["gpt-4o", "'hello' ['hello', 'Hello']", "' there' [' there', ' There']"],
+    # "Using fakellm with your framework"
+    "OpenAIChatModel(": ["CityInfo(city="],
+    "GroqModel(": ["GroqModel Verdict(ok=", "GoogleModel Verdict(ok="],
+    "OpenAIChatCompletionsModel(": ["Forecast(city="],
+    "with_structured_output(": ["Person(name=", "\nPerson(name="],
+    "client.responses.create(": [
+        "completed hello Responses",
+        "and again",
+        "response.created response.completed reasoning",
+    ],
+    "Recorder(Upstreams(": ["Good morning!"],
+    "text_string_to_metric_families(": [
+        "{'dialect': 'openai', 'ended': 'completed', 'scenario': 'echo', 'status': '200'} 1.0"
+    ],
 }
 
 
@@ -37,7 +55,8 @@ def snippets() -> list[str]:
     start = text.index("## Testing with fakellm")
     end = text.index("\n## ", start + 1)
     outside = text[:start] + text[end:]
-    blocks = re.findall(r"```python\n(.*?)```", outside, re.DOTALL)
+    # Pytest files outside that section (the cassette example) are run by their own section's test.
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", outside, re.DOTALL) if "def test_" not in b]
     inside = re.findall(r"```python\n(.*?)```", text[start:end], re.DOTALL)
     return blocks + [b for b in inside if "def test_" not in b]
 

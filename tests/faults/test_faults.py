@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -46,7 +47,7 @@ def planned(
     scope: str = "s",
 ) -> FaultPlan:
     """What the pipeline does: plan the request's faults once (admission included)."""
-    return stage.plan(context(headers), request(stream), REPLIES, "gpt-test", spec(faults), scope)
+    return asyncio.run(stage.plan(context(headers), request(stream), REPLIES, "gpt-test", spec(faults), scope))
 
 
 def admitted(stage: FaultStage, faults: dict[str, Any] | None, headers: dict[str, str] | None = None) -> dict[str, str]:

@@ -38,7 +38,7 @@ def test_one_dialect_name_becomes_a_list():
 
 
 def test_every_registered_dialect_can_be_matched_by_name():
-    names = sorted(dialect.name for dialect in DIALECTS)
+    names = sorted({dialect.name for dialect in DIALECTS})
     assert Match.model_validate({"dialect": names}).dialect == names
     schema = json_schema()["$defs"]["Match"]["properties"]["dialect"]["anyOf"][0]["items"]
     assert schema["enum"] == names

@@ -144,3 +144,36 @@ def test_a_wrong_method_is_refused_in_the_shape_of_the_dialect_that_has_the_path
     assert found.allowed
     assert found.dialect.name == dialect
     assert found.ctx.dialect is found.dialect
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "dialect", "operation", "model"),
+    [
+        ("GET", "/v1/models/gpt-4o", {}, "openai", "model", "gpt-4o"),
+        ("GET", "/models/fakellm/echo", {}, "openai", "model", "fakellm/echo"),
+        ("GET", "/s/tools/v1/models/ft:gpt-4o:org::x1", {}, "openai", "model", "ft:gpt-4o:org::x1"),
+        ("GET", "/v1/models/gemini-2.5-flash", {"x-goog-api-key": "k"}, "gemini", "model", "gemini-2.5-flash"),
+        ("GET", "/v1/models/gemini-2.5-flash", {"x-goog-api-client": "genai"}, "gemini", "model", "gemini-2.5-flash"),
+        ("GET", "/v1beta/models/gemini-2.5-flash", {}, "gemini", "model", "gemini-2.5-flash"),
+        ("POST", "/v1/models/gemini-2.5-flash:countTokens", {}, "gemini", "count_tokens", "gemini-2.5-flash"),
+        ("POST", "/v1beta/models/g:countTokens", {}, "gemini", "count_tokens", "g"),
+        ("GET", "/openai/v1/models/qwen/qwen3-32b", {}, "groq", "model", "qwen/qwen3-32b"),
+        ("GET", "/openai/v1/models/gpt-4o", {"api-key": "k"}, "azure", "model", "gpt-4o"),
+        ("GET", "/openai/models/gpt-4o", {"api-key": "k"}, "azure", "model", "gpt-4o"),
+        ("GET", "/v1beta/openai/models/gemini-2.5-flash", {}, "gemini_openai", "model", "gemini-2.5-flash"),
+    ],
+)
+def test_read_routes_resolve_to_the_dialect_and_model(
+    router: Router, method: str, path: str, headers: dict[str, str], dialect: str, operation: str, model: str
+) -> None:
+    ctx = resolve(router, path, method, headers=headers)
+    assert (ctx.dialect.name, ctx.operation, ctx.path_params["model"]) == (dialect, operation, model)
+
+
+def test_an_unknown_path_from_a_google_client_is_refused_in_googles_shape(router: Router) -> None:
+    google = router.resolve(scope("/v1/embeddings-or-so", "GET", {"x-goog-api-key": "k"}))
+    assert isinstance(google, RouteMiss)
+    assert (google.dialect.name, google.allowed) == ("gemini", [])
+    other = router.resolve(scope("/v1/embeddings-or-so", "GET"))
+    assert isinstance(other, RouteMiss)
+    assert other.dialect.name == "openai"

@@ -105,7 +105,8 @@ def test_env_points_every_sdk_at_the_server():
         env = llm.env()
         assert env["OPENAI_BASE_URL"] == llm.openai_base_url
         assert env["AZURE_OPENAI_ENDPOINT"] == env["GOOGLE_GEMINI_BASE_URL"] == env["GROQ_BASE_URL"] == llm.url
-    assert env["OPENAI_API_KEY"] == env["GROQ_API_KEY"] == env["GEMINI_API_KEY"]
+        assert env["ANTHROPIC_BASE_URL"] == llm.anthropic_base_url == llm.url  # the SDK adds /v1/messages
+    assert env["OPENAI_API_KEY"] == env["GROQ_API_KEY"] == env["GEMINI_API_KEY"] == env["ANTHROPIC_API_KEY"]
     assert env["OPENAI_API_VERSION"]
 
 

@@ -1,4 +1,5 @@
-"""Gemini's native dialect: `/v1beta/models/{model}:generateContent` and `:streamGenerateContent`.
+"""Gemini's native dialect: `/v1beta/models/{model}:generateContent` and `:streamGenerateContent`, and
+the model routes: list, read (`GET models/{model}`) and `:countTokens`.
 
 A reply is a list of `candidates` (content with role `model`, a `finishReason`),
 cumulative `usageMetadata`, `modelVersion` (the model named in the path) and a
@@ -11,16 +12,22 @@ from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from fakellm.context import RequestContext
-from fakellm.dialects.base import Dialect, ErrorResponse, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
 from fakellm.dialects.catalogue import Family, catalogue
 from fakellm.dialects.gemini.errors import error_object, error_status, pretty
-from fakellm.dialects.gemini.request import GeminiOptions, parse_generate_body
+from fakellm.dialects.gemini.readback import parse_error_body, parse_events, parse_generate
+from fakellm.dialects.gemini.request import GeminiOptions, field, parse_generate_body, require_dict
+from fakellm.dialects.gemini.semantics import apply_semantics
 from fakellm.dialects.gemini.signatures import check_native, signature, text_signature
+from fakellm.dialects.logprobs import Candidate, LogprobCursor, TokenLogprob, text_logprobs
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import Frame, StreamPlan
+from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, FinishReason, Reply, ToolCall, Usage
 from fakellm.tokens import interleave, prompt_tokens, reply_pieces, reply_usage, split_arguments
 
@@ -39,6 +46,36 @@ FINISH_REASONS: dict[FinishReason, str] = {
 def sse_json(value: Any) -> str:
     """One line, with `": "` after keys and nothing after commas, as Gemini's SSE events are written."""
     return json.dumps(value, separators=(",", ": "), ensure_ascii=False)
+
+
+def model_resource(model_id: str) -> dict[str, Any]:
+    """A model as Gemini's `models` routes show it (the `Model` resource)."""
+    return {
+        "name": f"models/{model_id}",
+        "version": "001",
+        "displayName": model_id,
+        "description": "A fakellm scenario served in the Gemini dialect.",
+        "inputTokenLimit": 1048576,
+        "outputTokenLimit": 65536,
+        "supportedGenerationMethods": ["generateContent", "countTokens"],
+        "temperature": 1,
+        "topP": 0.95,
+        "topK": 64,
+        "maxTemperature": 2,
+        "thinking": True,
+    }
+
+
+def count_tokens(body: Any, model_id: str, ids: IdSource) -> dict[str, Any]:
+    """`:countTokens`: the prompt tokens of `contents` (or of a whole `generateContentRequest`), the very
+    number generateContent reports as `promptTokenCount` for the same request."""
+    if isinstance(body, dict) and field(body, "generateContentRequest") is not None:
+        body = require_dict(field(body, "generateContentRequest"), "generate_content_request", "GenerateContentRequest")
+    elif isinstance(body, dict):
+        body = {"contents": body.get("contents")}
+    request = parse_generate_body(body, model_id, stream=False, ids=ids)
+    total = prompt_tokens(request)
+    return {"totalTokens": total, "promptTokensDetails": [{"modality": "TEXT", "tokenCount": total}]}
 
 
 def function_call_part(call: ToolCall, family: Family | None = None, first: bool = True) -> dict[str, Any]:
@@ -69,6 +106,31 @@ def usage_metadata(prompt: int, candidates: int, thoughts: int) -> dict[str, Any
     return body
 
 
+def _candidate_object(candidate: Candidate) -> dict[str, Any]:
+    return {"token": candidate.token, "logProbability": candidate.logprob}
+
+
+def logprobs_fields(entries: list[TokenLogprob], top: int, average: bool) -> dict[str, Any]:
+    """A candidate's `avgLogprobs` (when `average`) and `logprobsResult` for the tokens of `entries`;
+    `topCandidates` only when `logprobs` asked for some."""
+    chosen = [e.chosen.logprob for e in entries]
+    result: dict[str, Any] = {}
+    if top:
+        result["topCandidates"] = [{"candidates": [_candidate_object(c) for c in e.top]} for e in entries]
+    result["chosenCandidates"] = [_candidate_object(e.chosen) for e in entries]
+    result["logProbabilitySum"] = round(sum(chosen), 8)
+    fields: dict[str, Any] = {}
+    if average:
+        fields["avgLogprobs"] = round(sum(chosen) / len(chosen), 8) if chosen else 0
+    fields["logprobsResult"] = result
+    return fields
+
+
+def from_google(ctx: RequestContext) -> bool:
+    """Whether a Google client sent the request: a Google key (`x-goog-api-key`, `?key=`) or `x-goog-api-client`."""
+    return any(h in ctx.headers for h in ("x-goog-api-key", "x-goog-api-client")) or "key" in ctx.query
+
+
 def sse(ctx: RequestContext) -> bool:
     """Whether the client asked for the SSE framing (`?alt=sse`) rather than a streamed JSON array."""
     return ctx.query.get("alt") == "sse"
@@ -87,9 +149,15 @@ class GeminiDialect(Dialect):
             "chat",
             regex=True,
         ),
+        RouteSpec(
+            "POST", r"/(?P<version>v1beta|v1alpha|v1)/models/(?P<model>[^:]+):countTokens", "count_tokens", regex=True
+        ),
         RouteSpec("GET", "/v1beta/models", "models"),
-        # google-genai 3.x defaults to API version v1, whose list route is OpenAI's `/v1/models` too.
+        RouteSpec("GET", r"/(?P<version>v1beta|v1alpha)/models/(?P<model>[^:]+)", "model", regex=True),
+        # google-genai 3.x defaults to API version v1, whose model routes are OpenAI's too (`/v1/models`,
+        # `/v1/models/{model}`): a Google key or client header says which provider's they are.
         RouteSpec("GET", "/v1/models", "models"),
+        RouteSpec("GET", r"/(?P<version>v1)/models/(?P<model>[^:]+)", "model", regex=True),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/", "/v1alpha/")
     json_media_type: ClassVar[str] = JSON_MEDIA_TYPE
@@ -97,18 +165,26 @@ class GeminiDialect(Dialect):
 
     # --- request -------------------------------------------------------------------------------
 
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As google-genai sends it: the model in the path, `?alt=sse` to stream, `x-goog-api-key`."""
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        body = {"contents": [{"role": "user", "parts": [{"text": text}]}]}
+        return SampleCall(f"/v1beta/models/{quote(model, safe='')}:{method}", {"x-goog-api-key": key}, body)
+
     def claims(self, ctx: RequestContext) -> bool:
-        if ctx.path_params or ctx.route_path != "/v1/models":
-            return True
-        return any(h in ctx.headers for h in ("x-goog-api-key", "x-goog-api-client")) or "key" in ctx.query
+        shared = ctx.route_path == "/v1/models" or (ctx.operation == "model" and ctx.route_path.startswith("/v1/"))
+        return not shared or from_google(ctx)
 
     def claims_miss(self, ctx: RequestContext) -> bool:
-        # `POST /v1/models` from google-genai (a Google key or client header) is refused as Google would.
-        return any(h in ctx.headers for h in ("x-goog-api-key", "x-goog-api-client")) or "key" in ctx.query
+        # A wrong method or unknown path under `/v1/` from google-genai (a Google key or client header) is
+        # refused as Google would.
+        return from_google(ctx)
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         stream = ctx.path_params.get("method") == "streamGenerateContent"
         request = parse_generate_body(body, ctx.path_params.get("model", ""), stream=stream, ids=ctx.ids)
+        apply_semantics(body, request)
         family = catalogue().family(self.name, request.model)
         if family is not None and family.thought_signatures == "required":
             check_native(body["contents"])
@@ -136,24 +212,29 @@ class GeminiDialect(Dialect):
 
     # --- bodies --------------------------------------------------------------------------------
 
-    def candidate(self, reply: Reply, index: int, include_thoughts: bool, family: Family | None) -> dict[str, Any]:
+    def candidate(
+        self, request: ChatRequest, reply: Reply, index: int, include_thoughts: bool, family: Family | None
+    ) -> dict[str, Any]:
         parts: list[dict[str, Any]] = []
         if reply.reasoning and include_thoughts:
             parts.append({"text": reply.reasoning, "thought": True})
         if reply.text:
             parts.append({"text": reply.text})
         parts += [function_call_part(c, family, i == 0) for i, c in enumerate(reply.tool_calls)]
-        return {
+        body: dict[str, Any] = {
             "content": {"parts": parts or [{"text": ""}], "role": "model"},
             "finishReason": FINISH_REASONS[reply.resolved_finish_reason],
-            "index": index,
         }
+        if request.logprobs:
+            body.update(logprobs_fields(text_logprobs(reply.text, request.top_logprobs), request.top_logprobs, True))
+        body["index"] = index
+        return body
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
         thoughts = request.options_as(GeminiOptions).include_thoughts
         family = catalogue().family(self.name, request.model)
         body = {
-            "candidates": [self.candidate(r, i, thoughts, family) for i, r in enumerate(replies)],
+            "candidates": [self.candidate(request, r, i, thoughts, family) for i, r in enumerate(replies)],
             "usageMetadata": final_usage(reply_usage(request, replies)),
             "modelVersion": model,
             "responseId": ctx.ids.new("", 23),
@@ -168,6 +249,7 @@ class GeminiDialect(Dialect):
         shown: list[dict[str, Any]] = []
         candidates_so_far = 0
         thoughts_so_far = 0
+        cursor = LogprobCursor(request.top_logprobs) if request.logprobs else None
         for piece in interleave([reply_pieces(r, i, whole_tool_calls=True) for i, r in enumerate(replies)]):
             if piece.kind == "reasoning":
                 thoughts_so_far += 1
@@ -181,9 +263,14 @@ class GeminiDialect(Dialect):
                 call = replies[piece.choice].tool_calls[piece.tool_index]
                 candidates_so_far += len(split_arguments(call.arguments))
                 part = function_call_part(call, family, piece.tool_index == 0)
+            candidate: dict[str, Any] = {"content": {"parts": [part], "role": "model"}}
+            if cursor is not None and piece.kind == "text":
+                entry = cursor.next(piece.choice, piece.text)
+                candidate.update(logprobs_fields([entry], request.top_logprobs, False))
+            candidate["index"] = piece.choice
             shown.append(
                 {
-                    "candidates": [{"content": {"parts": [part], "role": "model"}, "index": piece.choice}],
+                    "candidates": [candidate],
                     "usageMetadata": usage_metadata(prompt, candidates_so_far, thoughts_so_far),
                     "modelVersion": model,
                     "responseId": response_id,
@@ -233,24 +320,38 @@ class GeminiDialect(Dialect):
         return StreamPlan(JSON_MEDIA_TYPE, frames, b"\n]")
 
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
-        models = [
-            {
-                "name": f"models/{m}",
-                "version": "001",
-                "displayName": m,
-                "description": "A fakellm scenario served in the Gemini dialect.",
-                "inputTokenLimit": 1048576,
-                "outputTokenLimit": 65536,
-                "supportedGenerationMethods": ["generateContent", "countTokens"],
-                "temperature": 1,
-                "topP": 0.95,
-                "topK": 64,
-                "maxTemperature": 2,
-                "thinking": True,
-            }
-            for m in model_ids
-        ]
-        return (pretty({"models": models}) + "\n").encode()
+        return (pretty({"models": [model_resource(m) for m in model_ids]}) + "\n").encode()
+
+    def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
+        return (pretty(model_resource(model_id)) + "\n").encode()
+
+    def unknown_model(self, model_id: str, ctx: RequestContext) -> ApiError:
+        version = ctx.path_params.get("version", "v1beta")
+        method = "countTokens" if ctx.operation == "count_tokens" else "get"
+        message = (
+            f"models/{model_id} is not found for API version {version}, or is not supported for {method}. Call "
+            "ModelService.ListModels to see the list of available models and their supported methods."
+        )
+        return ApiError(404, message, code="model_not_found")
+
+    async def operate(self, operation: str, call: OperationCall) -> OperationResult:
+        if operation != "count_tokens":
+            return await super().operate(operation, call)
+        model_id = call.ctx.path_params.get("model", "")
+        if not call.knows_model(model_id):
+            raise self.unknown_model(model_id, call.ctx)
+        return OperationResult((pretty(count_tokens(call.body, model_id, call.ctx.ids)) + "\n").encode())
+
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_generate(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
 
     # --- errors --------------------------------------------------------------------------------
 

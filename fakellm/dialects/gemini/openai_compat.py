@@ -18,9 +18,10 @@ from fakellm.dialects.gemini.errors import error_object, error_status, pretty
 from fakellm.dialects.gemini.request import WITH_THOUGHTS, WITHOUT_THOUGHTS, GeminiOptions
 from fakellm.dialects.gemini.signatures import check_compat, signature
 from fakellm.dialects.openai.encoding import SORTED
-from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
 from fakellm.dialects.openai.request import parse_chat_body, require_object
+from fakellm.dialects.openai.semantics import Rules
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.ids import DIGITS, IdSource
@@ -29,6 +30,15 @@ from fakellm.model import ChatRequest, Reply, Usage
 # Thoughts, when asked for: marked deltas in a stream, `<thought>…</thought>` before the text otherwise.
 STREAMED_THOUGHTS = Reasoning(mark={"google": {"thought": True}})
 INLINE_THOUGHTS = Reasoning(inline=("<thought>", "</thought>"))
+# Google maps `reasoning_effort` onto its thinking levels (`none` turns thinking off); up to five stop
+# sequences, as natively; no OpenAI strict-schema or "json" word checks.
+RULES = Rules(
+    reasoning_efforts=("none", "minimal", "low", "medium", "high"),
+    max_stop=5,
+    strict_schemas=False,
+    json_word=False,
+    empty_tools=True,
+)
 
 
 def include_thoughts(body: dict[str, Any]) -> bool:
@@ -47,6 +57,10 @@ def compat_usage(usage: Usage) -> dict[str, int]:
         "prompt_tokens": usage.prompt_tokens,
         "total_tokens": usage.total_tokens,
     }
+
+
+def compat_model(model_id: str) -> dict[str, str]:
+    return {"id": f"models/{model_id}", "object": "model", "owned_by": "google"}
 
 
 def _no_tail(ids: IdSource) -> dict[str, Any]:
@@ -95,12 +109,14 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/v1beta/openai/chat/completions", "chat"),
         RouteSpec("GET", "/v1beta/openai/models", "models"),
+        model_path("/v1beta/openai/models"),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1beta/openai/",)
+    shares_upstream_with: ClassVar[str | None] = "gemini"  # the same host as the native API
     policy: ClassVar[Policy] = POLICY
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
-        request = parse_chat_body(body, self.name)
+        request = parse_chat_body(body, self.name, rules=RULES)
         request.options = WITH_THOUGHTS if include_thoughts(require_object(body)) else WITHOUT_THOUGHTS
         family = self.family(request.model)
         if family is not None and family.thought_signatures == "required":
@@ -126,8 +142,11 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
         return STREAMED_THOUGHTS if stream else INLINE_THOUGHTS
 
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
-        data = [{"id": f"models/{m}", "object": "model", "owned_by": "google"} for m in model_ids]
+        data = [compat_model(m) for m in model_ids]
         return SORTED.encode({"data": data, "object": "list"}).encode()
+
+    def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
+        return SORTED.encode(compat_model(model_id.removeprefix("models/"))).encode()
 
     # --- errors --------------------------------------------------------------------------------
 

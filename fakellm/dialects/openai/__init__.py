@@ -1,4 +1,5 @@
-"""OpenAI's chat-completions dialect: `/v1/chat/completions`, `/chat/completions`, `/v1/models`.
+"""OpenAI's chat-completions dialect: `/v1/chat/completions`, `/chat/completions`, `/v1/models` and
+`/v1/models/{model}` (each also without `/v1`).
 
 Chunks are written in OpenAI's own key order and framing (`data: {json}\\n\\n`, then
 `data: [DONE]\\n\\n`), each padded with an `obfuscation` field unless the client turns it off.
@@ -13,7 +14,7 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.base import ErrorResponse, RouteSpec
-from fakellm.dialects.openai.family import OpenAIFamilyDialect
+from fakellm.dialects.openai.family import OpenAIFamilyDialect, model_path
 from fakellm.dialects.openai.fast import OpenAIChunkWriter, reply_body
 from fakellm.dialects.openai.policy import OPENAI, Policy, Reasoning, shown_reasoning
 from fakellm.dialects.openai.request import OpenAIOptions, openai_options, parse_chat_body
@@ -43,6 +44,8 @@ class OpenAIDialect(OpenAIFamilyDialect):
         RouteSpec("POST", "/chat/completions", "chat"),
         RouteSpec("GET", "/v1/models", "models"),
         RouteSpec("GET", "/models", "models"),
+        model_path("/v1/models"),
+        model_path("/models"),
     )
     # The catch-all: registered last, OpenAI's shape answers any path no other dialect owns.
     error_prefixes: ClassVar[tuple[str, ...]] = ("/",)
@@ -79,4 +82,7 @@ class OpenAIDialect(OpenAIFamilyDialect):
         return OpenAIChunkWriter(ctx.ids, model, null_usage=request.include_usage, obfuscation=obfuscation, usage=usage)
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
+        if request.logprobs:  # rare: the general builder (pinned to the same bytes as `fast`)
+            return super().render_reply(request, replies, model, ctx)
+        replies = self.framed(request, replies)
         return reply_body(replies, reply_usage(request, replies), self.model_name(model), ctx.ids)

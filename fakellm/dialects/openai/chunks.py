@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, Literal, NamedTuple
 
+from fakellm.dialects.logprobs import TokenLogprob, text_logprobs
 from fakellm.dialects.openai.encoding import SLOTS, Template
 from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
 from fakellm.ids import IdSource
@@ -56,9 +57,25 @@ def message(policy: Policy, reply: Reply, reasoning: Reasoning) -> dict[str, Any
     return body
 
 
-def body_choice(policy: Policy, index: int, reply: Reply, reasoning: Reasoning) -> dict[str, Any]:
+def token_logprob_object(entry: TokenLogprob) -> dict[str, Any]:
+    """One `logprobs.content[]` item: the token, its logprob and bytes, and the top alternatives."""
+    chosen = entry.chosen
+    top = [{"token": c.token, "logprob": c.logprob, "bytes": c.bytes} for c in entry.top]
+    return {"token": chosen.token, "logprob": chosen.logprob, "bytes": chosen.bytes, "top_logprobs": top}
+
+
+def logprobs_object(entries: list[TokenLogprob]) -> dict[str, Any]:
+    """A choice's `logprobs` (a chunk's: those of its own tokens), with `refusal: null` as OpenAI sends it."""
+    return {"content": [token_logprob_object(e) for e in entries], "refusal": None}
+
+
+def body_choice(
+    policy: Policy, index: int, reply: Reply, reasoning: Reasoning, logprobs: dict[str, Any] | None = None
+) -> dict[str, Any]:
     choice: dict[str, Any] = {"index": index, "message": message(policy, reply, reasoning)}
-    if policy.null_fields:
+    if logprobs is not None:
+        choice["logprobs"] = logprobs
+    elif policy.null_fields:
         choice["logprobs"] = None
     choice["finish_reason"] = reply.resolved_finish_reason
     if policy.content_filter is not None:
@@ -73,14 +90,22 @@ def completion(
     usage: Usage,
     model: str,
     ids: IdSource,
+    top_logprobs: int | None = None,
 ) -> dict[str, Any]:
-    """A whole non-streaming response: `reasoning[i]` is how reply i's reasoning shows."""
+    """A whole non-streaming response: `reasoning[i]` is how reply i's reasoning shows; with `top_logprobs`
+    (the request asked for logprobs) each choice carries its text's token logprobs."""
+    choices = []
+    for i, reply in enumerate(replies):
+        logprobs = None
+        if top_logprobs is not None:
+            logprobs = logprobs_object(text_logprobs(reasoning[i].text(reply), top_logprobs))
+        choices.append(body_choice(policy, i, reply, reasoning[i], logprobs))
     return {
         "id": policy.id_prefix + ids.uuid() if policy.uuid_ids else ids.new(policy.id_prefix, policy.id_length),
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [body_choice(policy, i, r, reasoning[i]) for i, r in enumerate(replies)],
+        "choices": choices,
         "usage": policy.usage_object(usage),
         **policy.body_tail(ids),
     }
@@ -101,6 +126,7 @@ class ChunkForm(NamedTuple):
     usage: bool = False  # carries the usage (always, for a usage chunk)
     null_usage: bool = False  # `usage: null` (the usage comes in a chunk of its own)
     obfuscation: bool = False
+    logprobs: bool = False  # the choice carries `logprobs` (the request asked for them) rather than null
 
 
 def delta(policy: Policy, form: ChunkForm, v: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,10 +165,11 @@ def delta(policy: Policy, form: ChunkForm, v: Mapping[str, Any]) -> dict[str, An
 
 def choice(policy: Policy, form: ChunkForm, v: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {"index": v["index"], "delta": delta(policy, form, v)}
-    if policy.null_fields:
+    if form.logprobs:
+        body["logprobs"] = v["logprobs"]
+    elif policy.null_fields:
         body["logprobs"] = None
-        body["finish_reason"] = form.finish
-    elif form.finish is not None:
+    if policy.null_fields or form.finish is not None:
         body["finish_reason"] = form.finish
     if policy.content_filter is not None:
         # The provider filters the text it streams; role, tool and finish chunks carry an empty result.

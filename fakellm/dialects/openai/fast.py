@@ -82,15 +82,22 @@ class OpenAIChunkWriter(ChunkWriter):
         self.written += 1
         return f"{self._head}{choice}]{self._null_usage}{pad}}}\n\n".encode()
 
-    def role(self, index: int, content: str | None, edge: Edge = "") -> bytes:
-        if edge:
-            return super().role(index, content, edge)
+    def role(self, index: int, content: str | None, edge: Edge = "", logprobs: dict[str, Any] | None = None) -> bytes:
+        if edge or logprobs is not None:
+            return super().role(index, content, edge, logprobs)
         shown = "null" if content is None else encode_basestring(content)
         return self._frame(f'{{"index":{index},"delta":{{"role":"assistant","content":{shown},"refusal":null}}{_OPEN}')
 
-    def text(self, index: int, text: str, finish: str | None = None, edge: Edge = "") -> bytes:
-        if edge:
-            return super().text(index, text, finish, edge)
+    def text(
+        self,
+        index: int,
+        text: str,
+        finish: str | None = None,
+        edge: Edge = "",
+        logprobs: dict[str, Any] | None = None,
+    ) -> bytes:
+        if edge or logprobs is not None:
+            return super().text(index, text, finish, edge, logprobs)
         if finish is None:  # the usual content chunk
             return self._frame(f'{{"index":{index},"delta":{{"content":{encode_basestring(text)}}}{_OPEN}')
         return self._frame(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from fakellm.dialects.openai.encoding import NATIVE, Encoder, Template
 from fakellm.ids import IdSource
-from fakellm.model import Reply, ToolCall, Usage
+from fakellm.model import FinishReason, Reply, ToolCall, Usage
 
 StreamUsage = Literal["own_chunk", "last_chunk", "always_on_last_chunk"]
 FINGERPRINT = "fp_f4e1c0ffee"
@@ -70,6 +70,7 @@ class Policy:
     tool_signature: Callable[[ToolCall], str] | None = None
     finish_chunks: bool = True  # each choice ends with an empty delta and its finish reason, else its last delta has it
     streamed_tool_calls_finish: str = "tool_calls"  # the finish of a streamed choice that calls tools
+    forced_tool_finish: FinishReason | None = "stop"  # the finish of a call the request forced by naming the tool
     # Where a stream's usage goes: when asked, in a `choices: []` chunk of its own (with `usage: null` on
     # the others); when asked, on the last chunk; or always on the last chunk.
     stream_usage: StreamUsage = "own_chunk"

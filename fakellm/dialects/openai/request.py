@@ -11,7 +11,8 @@ from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any
 
-from fakellm.errors import ApiError, bad_request, json_type_name, missing, wrong_type
+from fakellm.dialects.openai.semantics import FIELDS, OPENAI_RULES, Rules, apply_semantics, invalid_value
+from fakellm.errors import bad_request, json_type_name, missing, wrong_type
 from fakellm.model import (
     ChatRequest,
     DialectOptions,
@@ -27,19 +28,16 @@ from fakellm.model import (
 
 ROLES: tuple[Role, ...] = ("system", "developer", "user", "assistant", "tool")
 PART_TYPES = ("text", "image_url", "input_audio", "refusal", "file")
-KNOWN_FIELDS = frozenset(
-    {
-        "model",
-        "messages",
-        "tools",
-        "tool_choice",
-        "stream",
-        "stream_options",
-        "max_tokens",
-        "max_completion_tokens",
-        "n",
-    }
-)
+KNOWN_FIELDS = FIELDS | {
+    "model",
+    "messages",
+    "tools",
+    "stream",
+    "stream_options",
+    "max_tokens",
+    "max_completion_tokens",
+    "n",
+}
 MAX_N = 128
 
 
@@ -59,11 +57,6 @@ def openai_options(body: dict[str, Any]) -> OpenAIOptions:
     options = body.get("stream_options")
     off = isinstance(options, dict) and options.get("include_obfuscation") is False
     return NOT_OBFUSCATED if off else OBFUSCATED
-
-
-def invalid_value(param: str, value: object, allowed: tuple[str, ...]) -> ApiError:
-    options = ", ".join(f"'{a}'" for a in allowed[:-1]) + f", and '{allowed[-1]}'"
-    return bad_request(f"Invalid value: '{value}'. Supported values are: {options}.", param=param, code="invalid_value")
 
 
 def require_object(body: Any) -> dict[str, Any]:
@@ -216,10 +209,15 @@ def parse_tools(value: Any) -> list[Tool]:
 
 
 def parse_chat_body(
-    body: Any, dialect: str, *, model_required: bool = True, consumed: Set[str] = frozenset()
+    body: Any,
+    dialect: str,
+    *,
+    model_required: bool = True,
+    consumed: Set[str] = frozenset(),
+    rules: Rules = OPENAI_RULES,
 ) -> ChatRequest:
-    """Validate an OpenAI-schema body. Fields neither this parser nor the dialect (`consumed`) reads
-    land in `extras`."""
+    """Validate an OpenAI-schema body, with what it asks of the answer as `rules` allow. Fields neither
+    this parser nor the dialect (`consumed`) reads land in `extras`."""
     data = require_object(body)
     model = data.get("model")
     if model is None:
@@ -261,7 +259,7 @@ def parse_chat_body(
         max_tokens = optional_int(data, "max_tokens", 1)
     n = optional_int(data, "n", 1, MAX_N) or 1
     extras = {k: v for k, v in data.items() if k not in KNOWN_FIELDS and k not in consumed}
-    return ChatRequest(
+    request = ChatRequest(
         dialect=dialect,
         model=model,
         messages=messages,
@@ -272,3 +270,5 @@ def parse_chat_body(
         n=n,
         extras=extras,
     )
+    apply_semantics(data, request, rules)
+    return request

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakellm.dialects.openai.chunks import Edge
+from fakellm.dialects.logprobs import LogprobCursor
+from fakellm.dialects.openai.chunks import Edge, logprobs_object
 from fakellm.dialects.openai.policy import Policy, Reasoning
 from fakellm.dialects.openai.writer import ChunkWriter
 from fakellm.frames import Frame
@@ -48,27 +49,32 @@ def stream_frames(
     usage_chunk = policy.stream_usage == "own_chunk" and request.include_usage
     last: Edge = "last" if policy.last_fields is not None or "usage" in writer.values else ""
 
+    cursor = LogprobCursor(request.top_logprobs) if request.logprobs else None
     if policy.role_chunks:  # the first role chunk carries the stream's first fields
         first: Edge = "first" if policy.first_fields is not None else ""
+        opening = logprobs_object([]) if cursor is not None else None
         for i, reply in enumerate(replies):
             tools_only = reply.tool_calls and not (reply.text or reply.reasoning)
             content = None if tools_only and policy.role_content_null_for_tools else ""
-            append(Frame(writer.role(i, content, first if i == 0 else "")))
+            append(Frame(writer.role(i, content, first if i == 0 else "", opening)))
 
     per_choice = [shown_pieces(policy, r, i, reasoning[i]) for i, r in enumerate(replies)]
     if policy.finish_chunks:
         text = writer.text
         for piece in interleave(per_choice):
-            if piece.kind == "text":  # most pieces: written here rather than in `_write_piece`
+            if piece.kind != "text":
+                _write_piece(frames, writer, policy, piece, replies, reasoning, cursor=cursor)
+            elif cursor is None:  # most pieces: written here rather than in `_write_piece`
                 append(Frame(text(piece.choice, piece.text), 1))
             else:
-                _write_piece(frames, writer, policy, piece, replies, reasoning)
+                own = logprobs_object([cursor.next(piece.choice, piece.text)])
+                append(Frame(text(piece.choice, piece.text, logprobs=own), 1))
         final = len(replies) - 1
         for i, reply in enumerate(replies):
             edge: Edge = last if i == final and not usage_chunk else ""
             append(Frame(writer.finish(i, reply.resolved_finish_reason, edge)))
     else:
-        _write_finishing(frames, writer, policy, per_choice, replies, reasoning, last)
+        _write_finishing(frames, writer, policy, per_choice, replies, reasoning, last, cursor)
     if usage_chunk:
         append(Frame(writer.usage(reply_usage(request, replies))))
     return frames
@@ -82,6 +88,7 @@ def _write_finishing(
     replies: list[Reply],
     reasoning: list[Reasoning],
     last: Edge,
+    cursor: LogprobCursor | None,
 ) -> None:
     """The pieces where there are no finish chunks: each choice's last delta (an empty one if the
     choice shows nothing) carries its finish reason, and the stream's last delta its last fields."""
@@ -95,12 +102,13 @@ def _write_finishing(
     for piece in order:
         ending = ends.get(id(piece))
         if ending is None:
-            _write_piece(frames, writer, policy, piece, replies, reasoning)
+            _write_piece(frames, writer, policy, piece, replies, reasoning, cursor=cursor)
             continue
         finish: str = replies[ending].resolved_finish_reason
         if finish == "tool_calls":
             finish = policy.streamed_tool_calls_finish
-        _write_piece(frames, writer, policy, piece, replies, reasoning, finish, last if piece is order[-1] else "")
+        edge: Edge = last if piece is order[-1] else ""
+        _write_piece(frames, writer, policy, piece, replies, reasoning, finish, edge, cursor)
 
 
 def _write_piece(
@@ -112,10 +120,14 @@ def _write_piece(
     reasoning: list[Reasoning],
     finish: str | None = None,
     edge: Edge = "",
+    cursor: LogprobCursor | None = None,
 ) -> None:
     index = piece.choice
     if piece.kind == "text":
-        frames.append(Frame(writer.text(index, piece.text, finish, edge), 1))
+        own = None
+        if cursor is not None and piece.text:
+            own = logprobs_object([cursor.next(index, piece.text)])
+        frames.append(Frame(writer.text(index, piece.text, finish, edge, own), 1))
     elif piece.kind == "reasoning":
         if reasoning[index].streamed:  # unseen reasoning takes its turn and shows nothing
             frames.append(Frame(writer.reasoning(index, piece.text, reasoning[index], finish, edge), 1))

@@ -82,10 +82,22 @@ class ChunkWriter:
 
     # --- the kinds of chunk ------------------------------------------------------------------------
 
-    def role(self, index: int, content: str | None, edge: Edge = "") -> bytes:
+    def role(self, index: int, content: str | None, edge: Edge = "", logprobs: dict[str, Any] | None = None) -> bytes:
+        if logprobs is not None:
+            return self.write("role", {"index": index, "logprobs": logprobs}, edge, content=content, logprobs=True)
         return self.write("role", {"index": index}, edge, content=content)
 
-    def text(self, index: int, text: str, finish: str | None = None, edge: Edge = "") -> bytes:
+    def text(
+        self,
+        index: int,
+        text: str,
+        finish: str | None = None,
+        edge: Edge = "",
+        logprobs: dict[str, Any] | None = None,
+    ) -> bytes:
+        """A content chunk; `logprobs`: its own tokens' logprobs, when the request asked for them."""
+        if logprobs is not None:
+            return self.write("text", {"index": index, "text": text, "logprobs": logprobs}, edge, finish, logprobs=True)
         if finish is None and not edge and self.compiled:
             pieces, at, pad = self._plain.get("text") or self._bind("text")
             pieces[at[0]] = str(index)
@@ -153,13 +165,26 @@ class ChunkWriter:
         content: str | None = "",
         reasoning: Reasoning = HIDDEN,
         pad: int | None = None,
+        logprobs: bool = False,
     ) -> bytes:
-        """One chunk of `kind` with `values` by slot name (besides the stream's own)."""
+        """One chunk of `kind` with `values` by slot name (besides the stream's own); `logprobs`: its choice
+        carries `values["logprobs"]`."""
         if self.obfuscation:
             values["obfuscation"] = self.ids.token(pad if pad is not None else self.written % 11 + 1)
         self.written += 1
         carries_usage = edge == "last" and "usage" in self.values
-        form = (kind, finish, content, reasoning, edge, carries_usage, self.null_usage, self.obfuscation)
+        form: tuple[Any, ...] = (
+            kind,
+            finish,
+            content,
+            reasoning,
+            edge,
+            carries_usage,
+            self.null_usage,
+            self.obfuscation,
+        )
+        if logprobs:
+            form += (True,)
         if not self.compiled:
             return frame_text(self.policy, ChunkForm(*form), {**self.values, **values}).encode()
         encoded = self._encoded_values().copy()

@@ -1,0 +1,62 @@
+"""Structured output, obeyed: a reply's text made valid JSON for the requested output format.
+
+`json_object`: the text must be a JSON object; prose is wrapped as `{"answer": "<the text>"}`, which
+keeps what the scenario said visible. `json_schema`: the text must be JSON valid for the schema; text
+that already is (a scenario's `json:` reply, or fixed text) is sent as it is, anything else is
+replaced by a value generated from the schema, and the journal says why. A reply that only calls
+tools has no text to shape and is left alone. Generated JSON is compact, as models write it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fakellm.model import ChatRequest, Reply
+from fakellm.scenarios.generate import Generator
+from fakellm.scenarios.schema_check import problem
+from fakellm.scenarios.schema_values import schema_value
+
+
+def compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _parsed(text: str) -> tuple[Any, str | None]:
+    """The JSON value of `text`, or why it is not JSON."""
+    try:
+        return json.loads(text), None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        return None, f"not JSON ({detail})"
+
+
+def obey_output(request: ChatRequest, reply: Reply, gen: Generator) -> None:
+    """Change `reply`'s text in place to fit the request's output format, noting each change."""
+    output = request.output
+    if output.kind == "text" or (reply.tool_calls and not reply.text):
+        return
+    value, why = _parsed(reply.text) if reply.text.strip() else (None, "empty")
+    if output.kind == "json_object":
+        if why is None and isinstance(value, dict):
+            return
+        reply.text = compact({"answer": reply.text})
+        reply.adjustments.append("response_format json_object: the text was not a JSON object, so it was wrapped")
+        return
+    schema = output.schema if isinstance(output.schema, dict) else {}
+    label = f"json_schema {output.name!r}" if output.name else "json_schema"
+    if why is None:
+        why = problem(value, schema)
+        if why is None:
+            return
+    made, notes = schema_value(gen, schema)
+    reply.text = compact(made)
+    reply.adjustments.append(f"response_format {label}: the scenario's text was {_shorten(why)}; a value was generated")
+    reply.adjustments.extend(f"response_format {label}: {note}" for note in notes)
+    left = problem(made, schema)
+    if left is not None:
+        reply.adjustments.append(f"response_format {label}: the generated value may not meet the schema: {left}")
+
+
+def _shorten(why: str) -> str:
+    return why if why.startswith(("not JSON", "empty")) else f"not valid for the schema ({why[:200]})"

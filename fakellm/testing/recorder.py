@@ -1,0 +1,97 @@
+"""`Recorder`: `fakellm record`'s proxy on a free port in a background thread (pytest cassettes, scripts).
+
+It offers the URL helpers of `FakeLLM` (`url`, `base_urls()`, `openai_base_url`, …, `env()`), so a
+test points its clients at it the same way whether it records or replays. Its `env()` holds base
+URLs only: while recording, the clients' own keys (the real ones) must reach the upstream.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from fakellm.config import DEFAULT_HOST
+from fakellm.record.proxy import RecordingProxy, RecordStats
+from fakellm.record.redact import Redactor
+from fakellm.record.upstreams import Upstreams
+from fakellm.record.writer import ScenarioWriter
+from fakellm.server.urls import base_urls
+from fakellm.testing.server_thread import ServerThread
+
+
+class Recorder:
+    """Records every exchange through it into `path`, as scenario `name`."""
+
+    def __init__(
+        self,
+        upstreams: Upstreams,
+        path: Path,
+        name: str,
+        *,
+        redact: tuple[str, ...] = (),
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+    ) -> None:
+        self.path = path
+        self.name = name
+        self.proxy = RecordingProxy(upstreams, ScenarioWriter(path, name), redactor=Redactor(redact))
+        self._host, self._port = host, port
+        self._thread: ServerThread | None = None
+
+    def start(self) -> Recorder:
+        if self._thread is None:
+            self._thread = ServerThread(self.proxy, self._host, self._port, own_headers=False).start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._thread.stop()
+            self._thread = None
+            self.proxy.forget_client()  # its loop has ended, and with it its connections
+
+    def __enter__(self) -> Recorder:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def stats(self) -> RecordStats:
+        return self.proxy.stats
+
+    @property
+    def url(self) -> str:
+        if self._thread is None:
+            raise RuntimeError("the recorder is not running: use `with Recorder(...) as recorder:`")
+        return self._thread.url
+
+    def base_urls(self) -> dict[str, str]:
+        return base_urls(self.url)
+
+    @property
+    def openai_base_url(self) -> str:
+        return self.base_urls()["openai"]
+
+    @property
+    def azure_endpoint(self) -> str:
+        return self.base_urls()["azure"]
+
+    @property
+    def gemini_base_url(self) -> str:
+        return self.base_urls()["gemini"]
+
+    @property
+    def groq_base_url(self) -> str:
+        return self.base_urls()["groq"]
+
+    def env(self) -> dict[str, str]:
+        """Base URLs for each official SDK (no keys: the real ones go through)."""
+        urls = self.base_urls()
+        return {
+            "OPENAI_BASE_URL": urls["openai"],
+            "AZURE_OPENAI_ENDPOINT": urls["azure"],
+            "GOOGLE_GEMINI_BASE_URL": urls["gemini"],
+            "GROQ_BASE_URL": urls["groq"],
+        }
