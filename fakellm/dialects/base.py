@@ -6,6 +6,7 @@ headers and stream framing. Adding a provider means adding one subclass.
 
 from __future__ import annotations
 
+import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection
@@ -90,6 +91,8 @@ class Dialect(ABC):
     key_query_params: ClassVar[tuple[str, ...]] = ()
     # What the provider's SDK wants as its base URL, after the server root (`/v1` for openai).
     client_base_path: ClassVar[str] = ""
+    # More base URLs this dialect answers on, by name (Azure's unambiguous v1 route).
+    other_base_paths: ClassVar[dict[str, str]] = {}
     # Whether the dialect has streamed responses at all (embeddings have none).
     streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
@@ -228,6 +231,10 @@ class Dialect(ABC):
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
         """Headers every response of this dialect carries (request ids and the like)."""
         return {}
+
+    def retry_headers(self, seconds: float) -> dict[str, str]:
+        """The headers a 429 carries to say when to retry: `retry-after` in whole seconds by default."""
+        return {"retry-after": str(max(1, math.ceil(seconds)))}
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         """The provider's rate-limit headers; OpenAI's names by default."""
