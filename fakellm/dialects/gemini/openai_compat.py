@@ -76,6 +76,7 @@ POLICY = Policy(
     fingerprint=None,
     service_tier=None,
     null_fields=False,
+    omit_null_content=True,  # a message of only tool calls has no `content` key
     message_tail=(),
     role_chunks=False,
     role_on_deltas=True,
