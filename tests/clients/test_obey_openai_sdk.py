@@ -197,3 +197,18 @@ def test_a_python_scenarios_replies_obey_too(client: openai.OpenAI, llm: FakeLLM
     named = call_tools(client, {"type": "function", "function": {"name": "get_time"}}, model="fakellm/always-calls")
     assert [c.function.name for c in named.message.tool_calls] == ["get_time"]
     assert "dropped the tool call(s) get_weather" in llm.requests.last.adjustments[0]
+
+
+def test_reasoning_effort_none_leaves_the_reasoning_out(client: openai.OpenAI, llm: FakeLLM) -> None:
+    def reasoning_tokens(**kwargs: Any) -> int:
+        completion = client.chat.completions.create(
+            model="fakellm/reasoning", messages=[{"role": "user", "content": "why?"}], **kwargs
+        )
+        assert completion.usage is not None
+        assert completion.usage.completion_tokens_details is not None
+        return completion.usage.completion_tokens_details.reasoning_tokens or 0
+
+    assert reasoning_tokens() > 0
+    assert reasoning_tokens(reasoning_effort="low") > 0
+    assert reasoning_tokens(reasoning_effort="none") == 0
+    assert llm.requests.last.adjustments == ["reasoning_effort none: the reasoning was left out"]
