@@ -267,6 +267,8 @@ def test_errors_and_sdk_retries(llm: FakeLLM) -> None:
             model="gpt-4.1", input="x", extra_headers={"X-FakeLLM-Error-Status": "429"}
         )
     assert [e.status for e in llm.requests] == [429, 429]  # the SDK retried the injected 429 once
+    assert caught.value.response.headers["retry-after"]  # as the real 429 carries it
+    assert caught.value.response.headers["x-ratelimit-remaining-requests"] == "0"
     limited = client.with_options(max_retries=0)
     for _ in range(5):  # the scenario's budget is 5 requests a minute
         limited.responses.create(model="fakellm/rate-limited", input="x")
