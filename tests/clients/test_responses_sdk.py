@@ -267,6 +267,8 @@ def test_errors_and_sdk_retries(llm: FakeLLM) -> None:
             model="gpt-4.1", input="x", extra_headers={"X-FakeLLM-Error-Status": "429"}
         )
     assert [e.status for e in llm.requests] == [429, 429]  # the SDK retried the injected 429 once
+    assert caught.value.response.headers["retry-after"]  # as the real 429 carries it
+    assert caught.value.response.headers["x-ratelimit-remaining-requests"] == "0"
     limited = client.with_options(max_retries=0)
     for _ in range(5):  # the scenario's budget is 5 requests a minute
         limited.responses.create(model="fakellm/rate-limited", input="x")
@@ -324,3 +326,17 @@ def test_a_stream_that_fails_midway_fails_in_the_sdk(llm: FakeLLM, status: int) 
         ):
             seen.extend(event.type for event in stream)
     assert seen.count("response.output_text.delta") == 2
+
+
+def test_logprobs_when_include_asks_for_them(client: openai.OpenAI) -> None:
+    asked = {"include": ["message.output_text.logprobs"], "top_logprobs": 2}
+    response = client.responses.create(model="gpt-4.1", input="Repeat with me: hello there world", **asked)  # type: ignore[arg-type]
+    part = response.output[0].content[0]  # type: ignore[union-attr]
+    assert [lp.token for lp in part.logprobs] == ["hello", " there", " world"]  # type: ignore[union-attr]
+    assert all(len(lp.top_logprobs) == 2 and lp.top_logprobs[0].token == lp.token for lp in part.logprobs)  # type: ignore[union-attr]
+    assert response.top_logprobs == 2
+    with client.responses.stream(model="gpt-4.1", input="Repeat with me: hello there", **asked) as stream:  # type: ignore[arg-type]
+        deltas = [e for e in stream if e.type == "response.output_text.delta"]
+    assert [[lp.token for lp in d.logprobs] for d in deltas] == [["hello"], [" there"]]
+    plain = client.responses.create(model="gpt-4.1", input="no logprobs")
+    assert plain.output[0].content[0].logprobs == []  # type: ignore[union-attr]

@@ -36,7 +36,7 @@ EXPECTED = {
     # "Using fakellm with your framework"
     "OpenAIChatModel(": ["CityInfo(city="],
     "GroqModel(": ["GroqModel Verdict(ok=", "GoogleModel Verdict(ok="],
-    "OpenAIChatCompletionsModel(": ["Forecast(city="],
+    "set_default_openai_client(": ["Forecast(city="],
     "with_structured_output(": ["Person(name=", "\nPerson(name="],
     "client.responses.create(": [
         "completed hello Responses",

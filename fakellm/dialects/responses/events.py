@@ -28,6 +28,7 @@ from fakellm.dialects.responses.objects import (
     final_status,
     incomplete_reason,
     item_json,
+    logprob_json,
     output_text_part,
     response_json,
     summary_part,
@@ -79,10 +80,12 @@ def _reasoning(w: EventWriter, item: Planned, index: int) -> None:
 def _message(w: EventWriter, item: Planned, index: int) -> None:
     where: dict[str, Any] = {"content_index": 0, "item_id": item.id, "output_index": index}
     w.add("response.content_part.added", part=output_text_part(""), **where)
-    for piece in split_tokens(item.text):
-        w.delta("response.output_text.delta", piece, logprobs=[], **where)
-    w.add("response.output_text.done", logprobs=[], text=item.text, **where)
-    w.add("response.content_part.done", part=output_text_part(item.text), **where)
+    logprobs = [logprob_json(lp) for lp in item.logprobs]
+    for position, piece in enumerate(split_tokens(item.text)):
+        shown = [logprob_json(item.logprobs[position], with_bytes=False)] if item.logprobs else []
+        w.delta("response.output_text.delta", piece, logprobs=shown, **where)
+    w.add("response.output_text.done", logprobs=logprobs, text=item.text, **where)
+    w.add("response.content_part.done", part=output_text_part(item.text, logprobs), **where)
 
 
 def _function_call(w: EventWriter, item: Planned, index: int) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fakellm.context import RequestContext
+from fakellm.dialects.logprobs import Candidate, TokenLogprob, text_logprobs
 from fakellm.dialects.responses.ids import ResponseIds
 from fakellm.dialects.responses.request import ResponsesOptions
 from fakellm.model import ChatRequest, Reply, Usage
@@ -35,6 +36,7 @@ class Planned:
     name: str = ""
     summarized: bool = False  # a reasoning item with a summary part
     encrypted: str | None = None
+    logprobs: tuple[TokenLogprob, ...] = ()  # a message's tokens', when asked for
 
 
 def response_ids(request: ChatRequest, ctx: RequestContext) -> ResponseIds:
@@ -59,7 +61,8 @@ def plan_output(request: ChatRequest, replies: list[Reply], ids: ResponseIds) ->
                 )
             )
         if reply.text or not reply.tool_calls:
-            planned.append(Planned("message", ids.item("msg_"), reply.text))
+            logprobs = tuple(text_logprob_list(request, reply.text))
+            planned.append(Planned("message", ids.item("msg_"), reply.text, logprobs=logprobs))
         for call in reply.tool_calls:
             call_id = call.id if call.id.startswith("call_") else ids.call()
             planned.append(Planned("function_call", ids.item("fc_"), call.arguments, call_id=call_id, name=call.name))
@@ -72,8 +75,24 @@ def whole_body(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
-def output_text_part(text: str) -> dict[str, Any]:
-    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+def output_text_part(text: str, logprobs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"type": "output_text", "annotations": [], "logprobs": logprobs or [], "text": text}
+
+
+def logprob_json(lp: TokenLogprob, *, with_bytes: bool = True) -> dict[str, Any]:
+    """One token's logprobs as an `output_text` part has them (a delta event's leave out `bytes`)."""
+
+    def one(c: Candidate) -> dict[str, Any]:
+        if with_bytes:
+            return {"token": c.token, "bytes": c.bytes, "logprob": c.logprob}
+        return {"token": c.token, "logprob": c.logprob}
+
+    return {**one(lp.chosen), "top_logprobs": [one(c) for c in lp.top]}
+
+
+def text_logprob_list(request: ChatRequest, text: str) -> list[TokenLogprob]:
+    """The logprobs of a message's text when `include` asks for them (`message.output_text.logprobs`)."""
+    return text_logprobs(text, request.top_logprobs) if request.logprobs else []
 
 
 def summary_part(text: str) -> dict[str, Any]:
@@ -89,7 +108,7 @@ def item_json(item: Planned, status: Status, *, done: bool = True) -> dict[str, 
         body["summary"] = [summary_part(item.text)] if done and item.summarized else []
         return body
     if item.kind == "message":
-        content = [output_text_part(item.text)] if done else []
+        content = [output_text_part(item.text, [logprob_json(lp) for lp in item.logprobs])] if done else []
         return {"id": item.id, "type": "message", "status": status, "content": content, "role": "assistant"}
     return {
         "id": item.id,
@@ -167,7 +186,7 @@ def response_json(
         "text": {"format": options.text_format, "verbosity": "medium"},
         "tool_choice": options.tool_choice,
         "tools": list(options.tools),
-        "top_logprobs": 0,
+        "top_logprobs": request.top_logprobs,
         "top_p": options.top_p,
         "truncation": "disabled",
         "usage": None if usage is None else usage_json(usage),

@@ -211,6 +211,7 @@ def parse_responses_body(body: Any, dialect: str, ids: ResponseIds) -> ChatReque
     stream_options = data.get("stream_options")
     obfuscation = not (isinstance(stream_options, dict) and stream_options.get("include_obfuscation") is False)
     max_output_tokens = optional_int(data, "max_output_tokens", 16)
+    top_logprobs = optional_int(data, "top_logprobs", 0, 20) or 0
     options = ResponsesOptions(
         instructions=instructions,
         previous_response_id=previous,
@@ -243,6 +244,8 @@ def parse_responses_body(body: Any, dialect: str, ids: ResponseIds) -> ChatReque
         include_usage=stream,
         max_tokens=max_output_tokens,
         reasoning_effort=effort,
+        logprobs="message.output_text.logprobs" in include,
+        top_logprobs=top_logprobs,
         extras={k: v for k, v in data.items() if k not in KNOWN_FIELDS},
         options=options,
     )
@@ -251,5 +254,5 @@ def parse_responses_body(body: Any, dialect: str, ids: ResponseIds) -> ChatReque
 KNOWN_FIELDS = frozenset(
     {"model", "input", "instructions", "previous_response_id", "tools", "tool_choice", "text", "reasoning",
      "include", "metadata", "stream", "stream_options", "max_output_tokens", "store", "background",
-     "temperature", "top_p", "parallel_tool_calls"}
+     "temperature", "top_p", "parallel_tool_calls", "top_logprobs"}
 )  # fmt: skip
