@@ -296,6 +296,16 @@ def test_content_blocks_become_messages() -> None:
                 "max_tokens": 2000,
                 "messages": HI,
                 "thinking": {"type": "enabled", "budget_tokens": 1024},
+                "temperature": 0.2,
+            },
+            "`temperature` may only be set to 1 when thinking is enabled.",
+        ),
+        (
+            {
+                "model": "m",
+                "max_tokens": 2000,
+                "messages": HI,
+                "thinking": {"type": "enabled", "budget_tokens": 1024},
                 "tools": [{"name": "f", "input_schema": {}}],
                 "tool_choice": {"type": "any"},
             },
