@@ -497,4 +497,4 @@ def test_strict_models_refuse_an_unknown_claude_as_anthropic_does() -> None:
             client.messages.count_tokens(model="claude-does-not-exist", messages=ECHO)
         with pytest.raises(anthropic.NotFoundError):
             client.models.retrieve("claude-does-not-exist")
-        assert client.models.retrieve("claude-opus-4-1").id == "claude-opus-4-1"
+        assert client.models.retrieve("claude-opus-4-1").id == "claude-opus-4-1-20250805"

@@ -174,7 +174,7 @@ def test_models_route_is_decided_by_the_anthropic_version_header(llm: FakeLLM) -
     gemini_shape = httpx.get(llm.url + "/v1/models", headers={"x-goog-api-key": "k"}).json()
     assert "models" in gemini_shape
     one = httpx.get(llm.url + "/v1/models/claude-haiku-4-5", headers=V).json()
-    assert (one["id"], one["display_name"]) == ("claude-haiku-4-5", "Claude Haiku 4.5")
+    assert (one["id"], one["display_name"]) == ("claude-haiku-4-5-20251001", "Claude Haiku 4.5")
     assert llm.requests.last.dialect == "anthropic"
     scenario_model = httpx.get(llm.url + "/v1/models/fakellm%2Fecho", headers=V).json()
     assert (scenario_model["type"], scenario_model["id"]) == ("model", "fakellm/echo")
