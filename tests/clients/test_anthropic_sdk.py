@@ -482,3 +482,19 @@ def test_every_reply_obeys_stop_sequences_tool_choice_and_output_format(client: 
     assert named.stop_reason == "tool_use"
     parsed = client.messages.parse(model=MODEL, max_tokens=200, messages=ask, output_format=City)
     assert isinstance(parsed.parsed_output, City)
+
+
+def test_strict_models_refuse_an_unknown_claude_as_anthropic_does() -> None:
+    with FakeLLM(strict_models=True) as strict:
+        client = anthropic.Anthropic(base_url=strict.anthropic_base_url, api_key="k", max_retries=0)
+        known = client.messages.create(model="claude-haiku-4-5", max_tokens=20, messages=ECHO)
+        assert known.model == "claude-haiku-4-5-20251001"
+        with pytest.raises(anthropic.NotFoundError) as caught:
+            client.messages.create(model="claude-does-not-exist", max_tokens=20, messages=ECHO)
+        assert isinstance(caught.value.body, dict)
+        assert caught.value.body["error"] == {"type": "not_found_error", "message": "model: claude-does-not-exist"}
+        with pytest.raises(anthropic.NotFoundError):
+            client.messages.count_tokens(model="claude-does-not-exist", messages=ECHO)
+        with pytest.raises(anthropic.NotFoundError):
+            client.models.retrieve("claude-does-not-exist")
+        assert client.models.retrieve("claude-opus-4-1").id == "claude-opus-4-1-20250805"

@@ -174,7 +174,7 @@ def test_models_route_is_decided_by_the_anthropic_version_header(llm: FakeLLM) -
     gemini_shape = httpx.get(llm.url + "/v1/models", headers={"x-goog-api-key": "k"}).json()
     assert "models" in gemini_shape
     one = httpx.get(llm.url + "/v1/models/claude-haiku-4-5", headers=V).json()
-    assert (one["id"], one["display_name"]) == ("claude-haiku-4-5", "Claude Haiku 4.5")
+    assert (one["id"], one["display_name"]) == ("claude-haiku-4-5-20251001", "Claude Haiku 4.5")
     assert llm.requests.last.dialect == "anthropic"
     scenario_model = httpx.get(llm.url + "/v1/models/fakellm%2Fecho", headers=V).json()
     assert (scenario_model["type"], scenario_model["id"]) == ("model", "fakellm/echo")
@@ -289,6 +289,16 @@ def test_content_blocks_become_messages() -> None:
         (
             {"model": "m", "max_tokens": 2000, "messages": HI, "thinking": {"type": "enabled"}},
             "budget_tokens: Field required",
+        ),
+        (
+            {
+                "model": "m",
+                "max_tokens": 2000,
+                "messages": HI,
+                "thinking": {"type": "enabled", "budget_tokens": 1024},
+                "temperature": 0.2,
+            },
+            "`temperature` may only be set to 1 when thinking is enabled.",
         ),
         (
             {

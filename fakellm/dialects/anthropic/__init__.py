@@ -113,7 +113,7 @@ class AnthropicDialect(Dialect):
         return model_page(model_ids, ctx.query)
 
     def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
-        return model_body(model_id)
+        return model_body(catalogue().reported(self.name, model_id))  # an alias reads as its snapshot
 
     def unknown_model(self, model_id: str, ctx: RequestContext) -> ApiError:
         return ApiError(404, f"model: {model_id}", code="model_not_found", details={"model": model_id})

@@ -205,6 +205,9 @@ def parse_messages_body(body: Any, *, counting: bool = False) -> ChatRequest:
     options = AnthropicOptions()
     if body.get("thinking") is not None:
         options = parse_thinking(body["thinking"], max_tokens)
+    temperature = body.get("temperature")
+    if options.thinking == "enabled" and temperature is not None and temperature != 1:
+        raise invalid("`temperature` may only be set to 1 when thinking is enabled.", "temperature")
     messages = parse_messages(body.get("messages"), manual_thinking=options.thinking == "enabled")
     if body.get("system") is not None:
         messages.insert(0, Message("system", [TextPart(text_blocks(body["system"], "system"))]))
