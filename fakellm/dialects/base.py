@@ -103,6 +103,7 @@ class Dialect(ABC):
         """What this provider's client sends to say `text` to `model` with `key`; None when the
         dialect offers no sample (the dashboard then only lists its routes)."""
         return None
+
     # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
     stream_cache_control: ClassVar[str | None] = "no-cache"
 
@@ -193,6 +194,11 @@ class Dialect(ABC):
 
     def parse_error(self, body: bytes) -> ErrorText | None:
         """What an error body says (its message and code)."""
+        return None
+
+    def recorded(self, request: ChatRequest, answer: ReadBack) -> None:
+        """An answer the recording proxy relayed: a dialect with conversation state keeps it, so that a
+        later request referring to it (by the provider's id) can be read as the provider reads it."""
         return None
 
     def model_ids(self, declared: Collection[str]) -> list[str]:

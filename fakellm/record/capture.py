@@ -38,6 +38,7 @@ class Capture:
     ended_at: float | None = None
     hung_up_at: float | None = None
     too_large: bool = False
+    answer: ReadBack | None = None  # the answer read back, once `rule` has read it
     _splitter: SseSplitter = field(default_factory=SseSplitter)
     _inflater: Any = None
 
@@ -113,7 +114,7 @@ class Capture:
             return error_rule(name, request, self.status, error, self.headers)
         if self.status < 200 or self.status >= 300:
             return None
-        read = self.read(dialect)
+        read = self.answer = self.read(dialect)
         if read is None:
             return None
         if self.hung_up_at is not None and not read.complete:

@@ -78,7 +78,7 @@ def parse_response_body(body: bytes) -> ReadBack | None:
     data = json_body(body)
     if not isinstance(data, dict) or data.get("object") != "response":
         return None
-    return ReadBack([read_response_object(data)], _str(data.get("model")))
+    return ReadBack([read_response_object(data)], _str(data.get("model")), response_id=_str(data.get("id")))
 
 
 @dataclass(slots=True)
@@ -110,7 +110,8 @@ def parse_events(events: list[SseEvent]) -> ReadBack:
             if kind == "response.failed":
                 failure = _dict(response.get("error"))
                 error = ErrorText(_str(failure.get("message")), _str(failure.get("code")) or None)
-            return ReadBack([read_response_object(response)], model, content_events, error)
+            reply = read_response_object(response)
+            return ReadBack([reply], model, content_events, error, response_id=_str(response.get("id")))
         if kind == "response.output_item.added":
             item = _dict(data.get("item"))
             if item.get("type") == "function_call" and len(partial.calls) < MAX_ITEMS:
