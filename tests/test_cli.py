@@ -217,6 +217,9 @@ def test_record_refuses_bad_options_without_a_traceback(tmp_path) -> None:  # ty
     assert "give at least one --upstream" in none.stderr
     bad_name = run_cli("record", "--upstream", "openai=http://127.0.0.1:9", "--out", out, "--name", "a b")
     assert "--name must be" in bad_name.stderr
+def test_no_metrics_flag(clean_env: pytest.MonkeyPatch) -> None:
+    assert config_from_args(build_parser().parse_args(["serve"])).metrics is True
+    assert config_from_args(build_parser().parse_args(["serve", "--no-metrics"])).metrics is False
 
 
 def test_defaults_come_from_the_server_config(clean_env: pytest.MonkeyPatch) -> None:

@@ -80,7 +80,7 @@ class FaultStage:
         if settings.rate_limit is not None:
             headers = await self._rate_limit(settings.rate_limit, ctx, request, replies, model, scope)
         if settings.error is not None and await self._triggered(settings.error, scope):
-            raise injected_error(settings.error, model, headers)
+            raise injected_error(settings.error, model, headers, ctx)
         timing = settings.timing if self.replay_speed > 0 else None
         if settings.timing is not None:  # a recording plays its own timing, never the latency settings
             return self._replay(request, headers, timing, settings)
@@ -164,5 +164,5 @@ class FaultStage:
             else:
                 status = self.limiter.acquire(slot, rpm, tpm, tokens)
         except RateLimited as over:
-            raise over_limit_error(over, dialect.rate_limit_headers(over.status), model) from None
+            raise over_limit_error(over, dialect.rate_limit_headers(over.status), model, ctx) from None
         return dialect.rate_limit_headers(status)
