@@ -179,7 +179,10 @@ class RecordingProxy:
         if capture.answer is not None:
             dialect.recorded(request, capture.answer)
         if rule is None:
-            why = f"{name}: the {dialect.name} answer (status {capture.status}) could not be read back"
+            if capture.status == 0:
+                why = f"{name}: the client hung up before the {dialect.name} answer began"
+            else:
+                why = f"{name}: the {dialect.name} answer (status {capture.status}) could not be read back"
             self.stats.not_recorded.append(why)
             logger.warning("fakellm record: %s; not recorded", why)
             return
