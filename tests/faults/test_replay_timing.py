@@ -51,8 +51,7 @@ def test_the_stage_plays_the_recording_over_any_latency_and_speed_zero_is_instan
     delivery = streamed.deliver(StreamPlan("text/event-stream", _frames(2)))
     assert delivery.offsets is not None
     assert delivery.offsets[1] == pytest.approx(0.25)
-    instant = asyncio.run(FaultStage(replay_speed=0).plan(ctx, _request(True), [Reply("hi")], "m", spec, "s"))
-    assert instant is NO_FAULTS
+    assert asyncio.run(FaultStage(replay_speed=0).plan(ctx, _request(True), [Reply("hi")], "m", spec, "s")) is NO_FAULTS
 
 
 def test_a_recording_cut_off_by_a_hang_up_replays_what_came_then_stalls() -> None:
