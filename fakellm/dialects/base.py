@@ -208,6 +208,11 @@ class Dialect(ABC):
         """What an error body says (its message and code)."""
         return None
 
+    def recorded(self, request: ChatRequest, answer: ReadBack) -> None:
+        """An answer the recording proxy relayed: a dialect with conversation state keeps it, so that a
+        later request referring to it (by the provider's id) can be read as the provider reads it."""
+        return None
+
     def model_ids(self, declared: Collection[str]) -> list[str]:
         """The models this dialect lists: the scenarios' (`declared`), then the catalogue's."""
         listed = list(declared)

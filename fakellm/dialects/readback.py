@@ -37,6 +37,7 @@ class ReadBack:
     content_events: list[int] = field(default_factory=list)
     stream_error: ErrorText | None = None  # an error event inside the stream, after the 200
     complete: bool = True  # whether the answer reached its end (a finish reason, a terminator)
+    response_id: str = ""  # the id the provider gave the answer, where a later request may refer to it
 
 
 @dataclass(frozen=True, slots=True)

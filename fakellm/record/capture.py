@@ -15,7 +15,7 @@ from typing import Any
 
 from fakellm.dialects import Dialect
 from fakellm.dialects.readback import MAX_EVENTS, ReadBack, SseEvent, SseSplitter
-from fakellm.model import ChatRequest
+from fakellm.model import ChatRequest, Reply
 from fakellm.record.rules import error_rule, reply_rule
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -38,6 +38,7 @@ class Capture:
     ended_at: float | None = None
     hung_up_at: float | None = None
     too_large: bool = False
+    answer: ReadBack | None = None  # the answer read back, once `rule` has read it
     _splitter: SseSplitter = field(default_factory=SseSplitter)
     _inflater: Any = None
 
@@ -111,9 +112,17 @@ class Capture:
         if self.status >= 400:
             error = None if self.too_large else dialect.parse_error(bytes(self.body))
             return error_rule(name, request, self.status, error, self.headers)
+        if self.status == 0 and self.hung_up_at is not None and request.stream:
+            # The client hung up before the answer began (a barge-in during the time to first token):
+            # recorded as such, so a replay stays silent as the provider had until then.
+            gone = _ms(self.started, self.hung_up_at)
+            timing = {"ttft_ms": gone, "hung_up_ms": gone}
+            return reply_rule(
+                f"{name} (the client hung up after {gone:g} ms, before the answer began)", request, Reply(), timing
+            )
         if self.status < 200 or self.status >= 300:
             return None
-        read = self.read(dialect)
+        read = self.answer = self.read(dialect)
         if read is None:
             return None
         if self.hung_up_at is not None and not read.complete:

@@ -35,6 +35,7 @@ from fakellm.server.transport import send_body
 
 logger = logging.getLogger("fakellm")
 UPSTREAM_TIMEOUT = httpx.Timeout(connect=15.0, read=600.0, write=60.0, pool=15.0)
+SETTLE_WAIT_S = 5.0  # how long a request that cannot be read yet waits for the exchanges in flight
 
 
 @dataclass(slots=True)
@@ -72,6 +73,8 @@ class RecordingProxy:
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._writing = asyncio.Lock()
+        self._in_flight = 0  # exchanges being forwarded, relayed or recorded
+        self._settled = asyncio.Condition()
 
     def client(self) -> httpx.AsyncClient:
         # Made on first use, inside the server's event loop.
@@ -103,7 +106,28 @@ class RecordingProxy:
         except ApiError as error:
             await _refuse(ctx, error, send)
             return
-        request = self._parse(ctx, raw) if not isinstance(found, RouteMiss) and ctx.operation == "chat" else None
+        chat = not isinstance(found, RouteMiss) and ctx.operation == "chat"
+        request = await self._parse(ctx, raw) if chat else None
+        self._in_flight += 1
+        try:
+            await self._exchange(ctx, upstream, scope, raw, request, receive, send)
+        finally:
+            self._in_flight -= 1
+            async with self._settled:
+                self._settled.notify_all()
+
+    async def _exchange(
+        self,
+        ctx: RequestContext,
+        upstream: str,
+        scope: Scope,
+        raw: bytes,
+        request: ChatRequest | None,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        """Forward, relay, and record (when `request` could be read) one exchange."""
+        dialect = ctx.dialect
         capture = Capture(ctx.started)
         relay = Relay(self.client(), capture)
         outgoing = self.client().build_request(
@@ -126,19 +150,39 @@ class RecordingProxy:
             async with self._writing:  # one rule at a time, numbered in the order they are written
                 await self._record(ctx, request, capture)
 
-    def _parse(self, ctx: RequestContext, raw: bytes) -> ChatRequest | None:
-        try:
-            return ctx.dialect.parse(decode_json(raw), ctx)
-        except ApiError:
-            return None  # the upstream will say what is wrong with it; nothing to match on
+    async def _parse(self, ctx: RequestContext, raw: bytes) -> ChatRequest | None:
+        """The request as its dialect reads it; None when it cannot (the upstream will say what is wrong).
+
+        A request may refer to an answer still being relayed (`previous_response_id` naming a response
+        whose last bytes the client has, but whose recording has not been noted yet): one the dialect
+        cannot read while other exchanges are in flight is read again as each of them is done (for
+        `SETTLE_WAIT_S` at most)."""
+        deadline = time.monotonic() + SETTLE_WAIT_S
+        while True:
+            try:
+                return ctx.dialect.parse(decode_json(raw), ctx)
+            except ApiError:
+                left = deadline - time.monotonic()
+                if not self._in_flight or left <= 0:
+                    return None
+            try:  # read it again each time an exchange in flight is done
+                async with self._settled:
+                    await asyncio.wait_for(self._settled.wait(), left)
+            except TimeoutError:
+                return None
 
     async def _record(self, ctx: RequestContext, request: ChatRequest, capture: Capture) -> None:
         dialect = ctx.dialect
         number = self.writer.next_number()
         name = f"{number}: {dialect.name} {request.model}".strip()
         rule = capture.rule(dialect, request, name)
+        if capture.answer is not None:
+            dialect.recorded(request, capture.answer)
         if rule is None:
-            why = f"{name}: the {dialect.name} answer (status {capture.status}) could not be read back"
+            if capture.status == 0:
+                why = f"{name}: the client hung up before the {dialect.name} answer began"
+            else:
+                why = f"{name}: the {dialect.name} answer (status {capture.status}) could not be read back"
             self.stats.not_recorded.append(why)
             logger.warning("fakellm record: %s; not recorded", why)
             return

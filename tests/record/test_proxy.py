@@ -237,3 +237,24 @@ def test_an_error_after_the_200_is_recorded_and_replayed_after_the_content(tmp_p
         replayed = ask(replay.openai_base_url)
     assert replayed == recorded == ("Hello", recorded[1])
     assert "apologize" in recorded[1]
+
+
+def test_a_hang_up_before_the_first_token_is_recorded_and_replays_as_silence(tmp_path: Path, upstream: FakeLLM) -> None:
+    out = tmp_path / "early.yaml"
+    body = {"model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": "too slow"}]}
+    with recorder(out, "early", openai=upstream.url) as proxy:
+        slow = {"x-fakellm-ttft-ms": "3000"}  # the upstream fakellm takes 3 s to its first token
+        with pytest.raises(httpx.ReadTimeout):  # gone after 0.5 s
+            httpx.post(proxy.openai_base_url + "/chat/completions", json=body, headers=slow, timeout=0.5)
+        deadline = time.monotonic() + 5
+        while proxy.stats.recorded < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert _settled(upstream) == "disconnected"
+    (rule,) = rules(out)
+    assert "before the answer began" in rule["name"]
+    assert rule["replies"] == [{"text": ""}]
+    assert rule["timing"]["hung_up_ms"] == rule["timing"]["ttft_ms"]
+    with FakeLLM([out], default_scenario="early", builtin=False) as replay:
+        url = replay.openai_base_url + "/chat/completions"
+        with httpx.stream("POST", url, json=body, timeout=1.0) as response, pytest.raises(httpx.ReadTimeout):
+            b"".join(response.iter_bytes())

@@ -85,3 +85,22 @@ def test_responses_recorded_then_replayed_to_responses_and_chat(tmp_path: Path, 
     assert whole.usage is not None
     assert again.usage.output_tokens == whole.usage.output_tokens
     assert chat.choices[0].message.content == streamed
+
+
+def test_a_responses_conversation_chained_by_previous_response_id_records_and_replays(
+    tmp_path: Path, upstream: FakeLLM
+) -> None:
+    out = tmp_path / "chained.yaml"
+
+    def converse(base_url: str) -> tuple[str, str]:
+        client = OpenAI(base_url=base_url, api_key=KEY, max_retries=0)
+        first = client.responses.create(model="gpt-4.1-mini", input="My name is Ada.")
+        second = client.responses.create(model="gpt-4.1-mini", input="What is my name?", previous_response_id=first.id)
+        return first.output_text, second.output_text
+
+    with recorder(out, "chained", openai=upstream.url) as proxy:
+        recorded = converse(proxy.openai_base_url)
+    assert [r["match"]["turn"] for r in rules(out)] == [1, 2]  # the second was read with its history
+    upstream.stop()
+    with FakeLLM([out], default_scenario="chained", builtin=False) as replay:
+        assert converse(replay.openai_base_url) == recorded

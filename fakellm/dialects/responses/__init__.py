@@ -115,6 +115,10 @@ class ResponsesDialect(Dialect):
     def parse_error(self, body: bytes) -> ErrorText | None:
         return parse_error_body(body)
 
+    def recorded(self, request: ChatRequest, answer: ReadBack) -> None:
+        if answer.response_id:  # a later `previous_response_id` names the provider's id
+            self._remember(request, answer.replies, {"id": answer.response_id}, 0)
+
     # --- requests --------------------------------------------------------------------------------
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:

@@ -82,7 +82,7 @@ def parse_response_body(body: bytes) -> ReadBack | None:
     data = json_body(body)
     if not isinstance(data, dict) or data.get("object") != "response":
         return None
-    return ReadBack([read_response(data)], _text(data.get("model")))
+    return ReadBack([read_response(data)], _text(data.get("model")), response_id=_text(data.get("id")))
 
 
 def _stream_error(event: dict[str, Any]) -> ErrorText:
@@ -118,5 +118,6 @@ def parse_events(events: list[SseEvent]) -> ReadBack:
                 code = failure.get("code")
                 error = error or ErrorText(_text(failure.get("message")), None if code is None else str(code))
     if final is not None and final.get("status") != "failed":
-        return ReadBack([read_response(final)], model, content_events, error, complete=True)
+        reply = read_response(final)
+        return ReadBack([reply], model, content_events, error, complete=True, response_id=_text(final.get("id")))
     return ReadBack([Reply(text="".join(text))], model, content_events, error, complete=False)
