@@ -127,6 +127,8 @@ def test_serve_prints_urls_answers_and_exits_cleanly_on_ctrl_c() -> None:
     assert f"{root}/v1beta/openai" in output  # Gemini's OpenAI-compatible route
     for dialect in ("OpenAI", "Azure", "Gemini", "Groq"):
         assert dialect in output
+    assert f"dashboard        {root}/  (open it in a browser" in output
+    assert f"metrics          {root}/metrics" in output
 
 
 def test_serve_flags_beat_env_and_api_key_is_enforced() -> None:

@@ -16,7 +16,7 @@ from fakellm.config import ServerConfig
 from fakellm.server.app import FakeLLMApp
 from fakellm.server.limits import uvicorn_limits
 from fakellm.server.transport import silence_deliberate_drops
-from fakellm.server.urls import banner
+from fakellm.server.urls import startup_banner
 
 
 def build_server_config(config: ServerConfig) -> tuple[uvicorn.Config, FakeLLMApp]:
@@ -41,10 +41,11 @@ def serve(config: ServerConfig) -> int:
         from fakellm.server.workers import run_workers
 
         names = app.scenario_names
-        return run_workers(config, lambda port: banner(f"http://{shown}:{port}", names))
+        return run_workers(config, lambda port: startup_banner(f"http://{shown}:{port}", names, metrics=config.metrics))
     # Bind before printing the URLs, so they are only shown once they work (a taken port exits here).
     sock = settings.bind_socket()
-    print(banner(f"http://{shown}:{sock.getsockname()[1]}", app.scenario_names), flush=True)
+    root = f"http://{shown}:{sock.getsockname()[1]}"
+    print(startup_banner(root, app.scenario_names, metrics=config.metrics), flush=True)
     server = uvicorn.Server(settings)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled after a clean shutdown
         server.run(sockets=[sock])

@@ -35,3 +35,16 @@ def banner(root: str, scenarios: list[str]) -> str:
         f"  pick one with {root}/s/<scenario>/v1, the header X-FakeLLM-Scenario, or model 'fakellm/<scenario>'",
     ]
     return "\n".join(lines)
+
+
+def startup_banner(root: str, scenarios: list[str], *, metrics: bool) -> str:
+    """What `fakellm serve` prints: the banner, then where the dashboard and the metrics are (the
+    plain-text `GET /` keeps the banner alone)."""
+    lines = [
+        banner(root, scenarios),
+        "",
+        f"  dashboard        {root}/  (open it in a browser: what to paste where, live requests)",
+    ]
+    if metrics:
+        lines.append(f"  metrics          {root}/metrics  (Prometheus)")
+    return "\n".join(lines)
