@@ -242,7 +242,8 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     check = commands.add_parser(
         "check",
         help="check that an OpenAI-compatible endpoint would pass a platform's compatibility probe",
-        description="Send a voice platform's probe to URL/chat/completions and judge the reply, check by check. "
+        description="Send a voice platform's probe to URL/chat/completions (with --dialect anthropic: the "
+        "anthropic SDK's requests to URL/v1/messages) and judge the reply, check by check. "
         "Exit 0 when nothing fails, 1 otherwise.",
     )
     check.add_argument("url", metavar="URL", help="the base URL a platform would be given, e.g. http://host:8000/v1")
@@ -251,20 +252,25 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     check.add_argument(
         "--dialect",
-        choices=("openai", "responses", "anthropic"),
+        choices=("openai", "azure", "groq", "gemini", "responses", "anthropic"),
         default="openai",
-        help="openai: a platform's probe to URL/chat/completions; responses: the Responses API (URL/responses); "
+        help="openai: a platform's probe to URL/chat/completions; azure, groq, gemini: the same probe in that "
+        "provider's routes, key header and answers; responses: the Responses API (URL/responses); "
         "anthropic: the anthropic SDK's requests to URL/v1/messages (URL is then the server root)",
     )
     check.add_argument(
-        "--model", default=None, metavar="NAME", help="the model name to send (gpt-3.5-turbo; claude-sonnet-4-5)"
+        "--model",
+        default=None,
+        metavar="NAME",
+        help="the model name to send (per dialect: gpt-3.5-turbo, gpt-4o, llama-3.3-70b-versatile, "
+        "gemini-2.5-flash; gpt-4.1; claude-sonnet-4-5)",
     )
     check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
 
 
 def check(args: argparse.Namespace) -> int:
-    from fakellm.check.run import DEFAULT_MODEL, run_check
+    from fakellm.check.run import run_check
 
     if not args.url.startswith(("http://", "https://")):
         print(f"fakellm check: URL must start with http:// or https://, got {args.url!r}", file=sys.stderr)
@@ -284,7 +290,7 @@ def check(args: argparse.Namespace) -> int:
         model = args.model or ANTHROPIC_MODEL
         report = run_anthropic_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
     else:
-        report = run_check(args.url, api_key=args.api_key, model=args.model or DEFAULT_MODEL, timeout=args.timeout)
+        report = run_check(args.url, api_key=args.api_key, model=args.model, timeout=args.timeout, dialect=args.dialect)
     print(report.to_json() if args.json else report.render())
     return 0 if report.passed else 1
 

@@ -15,11 +15,10 @@ import httpx
 
 from fakellm.check.sse import SseEvent, SseReader
 
-SMOKE_PROMPT = "Repeat with me: the smoke test has passed."
-
 # How the stream body ended: cleanly, dropped by the peer, silent past the deadline, or still open after [DONE].
 Ending = Literal["eof", "dropped", "stalled", "open-after-done", "unread"]
 
+SMOKE_PROMPT = "Repeat with me: the smoke test has passed."
 _PREVIEW_BYTES = 2000
 
 
@@ -31,6 +30,7 @@ class Answer:
     status: int = 0
     content_type: str = ""
     body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)  # names lower-cased
 
 
 @dataclass
@@ -45,11 +45,8 @@ class StreamCapture(Answer):
     crlf: bool = False
 
 
-def smoke_body(model: str, *, stream: bool) -> dict[str, Any]:
-    return {"model": model, "messages": [{"role": "user", "content": SMOKE_PROMPT}], "stream": stream}
-
-
 def headers_for(api_key: str) -> dict[str, str]:
+    """What an OpenAI client sends: the key as a Bearer token, and a JSON body."""
     return {"authorization": f"Bearer {api_key}", "content-type": "application/json"}
 
 
@@ -80,6 +77,7 @@ async def capture_stream(
         async with client.stream("POST", endpoint, headers=headers, json=body) as response:
             capture.status = response.status_code
             capture.content_type = response.headers.get("content-type", "")
+            capture.headers = {k.lower(): v for k, v in response.headers.items()}
             if response.status_code != 200:
                 capture.body = await asyncio.wait_for(_read_preview(response), timeout)
                 return capture
@@ -124,14 +122,22 @@ async def _read_events(
 
 
 async def send_json(
-    client: httpx.AsyncClient, endpoint: str, headers: dict[str, str], body: dict[str, Any], timeout: float
+    client: httpx.AsyncClient, endpoint: str, headers: dict[str, str], body: dict[str, Any] | None, timeout: float
 ) -> Answer:
+    """POST `body`, or GET when there is none."""
     try:
-        response = await asyncio.wait_for(client.post(endpoint, headers=headers, json=body), timeout)
+        if body is None:
+            sent = client.get(endpoint, headers=headers)
+        else:
+            sent = client.post(endpoint, headers=headers, json=body)
+        response = await asyncio.wait_for(sent, timeout)
     except (httpx.HTTPError, TimeoutError) as exc:
         return Answer(failure=_describe(exc, timeout))
     return Answer(
-        status=response.status_code, content_type=response.headers.get("content-type", ""), body=response.content
+        status=response.status_code,
+        content_type=response.headers.get("content-type", ""),
+        body=response.content,
+        headers={k.lower(): v for k, v in response.headers.items()},
     )
 
 

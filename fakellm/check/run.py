@@ -1,8 +1,12 @@
-"""`fakellm check URL`: would someone's OpenAI-compatible endpoint pass a platform's compatibility probe?
+"""`fakellm check URL`: would someone's endpoint pass a platform's compatibility probe, and does it answer
+as the provider it stands for?
 
 It sends the probe a voice platform sends (Play.ai's `Repeat with me: the smoke
 test has passed.`, streamed), reads the raw SSE bytes and judges them check by
 check against what the official SDKs' parsers accept (wire-formats.md §0, §1, §5).
+With `--dialect` (openai, azure, groq, gemini) it speaks that provider's routes and
+key header, and adds the checks real traffic shows (§6): the provider's headers,
+its model list, and its 404 for a model it does not serve.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ import httpx
 
 from fakellm import __version__
 from fakellm.check.json_checks import judge_json, judge_wrong_key
-from fakellm.check.probe import StreamCapture, capture_stream, headers_for, send_json, smoke_body
+from fakellm.check.probe import Answer, StreamCapture, capture_stream, send_json
+from fakellm.check.provider_checks import (
+    judge_gemini_json,
+    judge_gemini_stream,
+    judge_headers,
+    judge_models,
+    judge_unknown_model,
+)
 from fakellm.check.report import (
     Report,
     choices_of,
@@ -22,17 +33,14 @@ from fakellm.check.report import (
 )
 from fakellm.check.sse import SseEvent
 from fakellm.check.stream_checks import judge_stream
+from fakellm.check.targets import TARGETS, UNKNOWN_MODEL, Target
 
-DEFAULT_MODEL = "gpt-3.5-turbo"  # what Play.ai's documented probe names
+DEFAULT_MODEL = TARGETS["openai"].default_model
 DEFAULT_KEY = "sk-fakellm-check"
 CLOSE_GRACE_S = 2.0  # how long the body may stay open after `data: [DONE]`
 
 
 # --- running it -------------------------------------------------------------------------------------
-
-
-def endpoint_for(url: str) -> str:
-    return url.rstrip("/") + "/chat/completions"
 
 
 def _figures(capture: StreamCapture) -> dict[str, float | int | None]:
@@ -59,34 +67,57 @@ def _has_content(event: SseEvent) -> bool:
     return isinstance(chunk, dict) and any(delta_of(c).get("content") for c in choices_of(chunk))
 
 
-async def _run(url: str, api_key: str | None, model: str, timeout: float, grace: float) -> Report:
-    endpoint = endpoint_for(url)
+async def _run(url: str, api_key: str | None, model: str, timeout: float, grace: float, target: Target) -> Report:
     key = api_key or DEFAULT_KEY
-    report = Report(endpoint=endpoint, model=model)
+    report = Report(endpoint=target.endpoint(url, model, True), model=model)
     limits = httpx.Timeout(timeout)
     async with httpx.AsyncClient(timeout=limits, headers={"user-agent": f"fakellm-check/{__version__}"}) as client:
         capture = await capture_stream(
-            client, endpoint, headers_for(key), smoke_body(model, stream=True), timeout, grace
+            client, target.endpoint(url, model, True), target.headers(key), target.body(model, True), timeout, grace
         )
-        report.checks += judge_stream(capture)
+        report.checks += judge_stream(capture) if target.openai_shaped else judge_gemini_stream(capture)
         report.figures = _figures(capture)
-        plain = await send_json(client, endpoint, headers_for(key), smoke_body(model, stream=False), timeout)
-        report.checks += judge_json(plain)
+        endpoint = target.endpoint(url, model, False)
+        plain = await send_json(client, endpoint, target.headers(key), target.body(model, False), timeout)
+        report.checks += judge_json(plain) if target.openai_shaped else judge_gemini_json(plain)
+        if plain.status == 200:  # the provider checks mean nothing when the chat itself failed
+            await _provider_checks(client, report, url, key, target, plain, timeout)
         if api_key:
             wrong = await send_json(
-                client, endpoint, headers_for(api_key + "-wrong"), smoke_body(model, stream=False), timeout
+                client, endpoint, target.headers(api_key + "-wrong"), target.body(model, False), timeout
             )
             report.checks.append(judge_wrong_key(wrong))
     return report
+
+
+async def _provider_checks(
+    client: httpx.AsyncClient, report: Report, url: str, key: str, target: Target, plain: Answer, timeout: float
+) -> None:
+    """What tells this provider from another: its headers, its 404 for an unknown model, its model list."""
+    report.checks.append(judge_headers(target, plain))
+    unknown = await send_json(
+        client,
+        target.endpoint(url, UNKNOWN_MODEL, False),
+        target.headers(key),
+        target.body(UNKNOWN_MODEL, False),
+        timeout,
+    )
+    report.checks.append(judge_unknown_model(target, unknown))
+    listed = await send_json(client, target.models_url(url), target.headers(key), None, timeout)
+    report.checks.append(judge_models(target, listed))
 
 
 def run_check(
     url: str,
     *,
     api_key: str | None = None,
-    model: str = DEFAULT_MODEL,
+    model: str | None = None,
     timeout: float = 30.0,
     close_grace: float = CLOSE_GRACE_S,
+    dialect: str = "openai",
 ) -> Report:
-    """Probe `{url}/chat/completions` as a voice platform would, and judge every answer."""
-    return asyncio.run(_run(url, api_key, model, timeout, min(close_grace, timeout)))
+    """Probe `url` as a voice platform would, speaking `dialect` (`{url}/chat/completions`, or Gemini's
+    `{url}/models/{model}:…`), and judge every answer."""
+    target = TARGETS[dialect]
+    chosen = model or target.default_model
+    return asyncio.run(_run(url, api_key, chosen, timeout, min(close_grace, timeout), target))

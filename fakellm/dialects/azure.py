@@ -28,6 +28,9 @@ from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, Reply
 
 V1_PATH = "/openai/v1/chat/completions"
+# Azure's v1 route under a prefix no other dialect shares: a plain OpenAI client with a Bearer key
+# (pipecat builds one for `…/openai/v1`) is Azure's here, whatever its headers.
+ALIAS_BASE = "/azure/openai/v1"
 REGION = "East US 2"
 MODEL_SESSION = "d016-20250930181259"
 # Limits and what remains (Azure sends no reset durations).
@@ -101,8 +104,12 @@ class AzureDialect(OpenAIFamilyDialect):
         RouteSpec("GET", "/openai/models", "models"),
         model_path("/openai/v1/models"),
         model_path("/openai/models"),
+        RouteSpec("POST", ALIAS_BASE + "/chat/completions", "chat"),
+        RouteSpec("GET", ALIAS_BASE + "/models", "models"),
+        model_path(ALIAS_BASE + "/models"),
     )
-    error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/",)
+    error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/deployments/", "/azure/")
+    other_base_paths: ClassVar[dict[str, str]] = {"azure_v1": ALIAS_BASE}
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
     policy: ClassVar[Policy] = POLICY
 
@@ -114,7 +121,7 @@ class AzureDialect(OpenAIFamilyDialect):
         return SampleCall(path, {"api-key": key}, body)
 
     def claims(self, ctx: RequestContext) -> bool:
-        return "deployment" in ctx.path_params or "api-key" in ctx.headers
+        return "deployment" in ctx.path_params or "api-key" in ctx.headers or ctx.route_path.startswith("/azure/")
 
     def api_key(self, ctx: RequestContext) -> str | None:
         key = ctx.header("api-key")
@@ -145,6 +152,10 @@ class AzureDialect(OpenAIFamilyDialect):
             printable = deployment.isascii() and deployment.isprintable()
             headers["x-ms-deployment-name"] = deployment if printable else _UNPRINTABLE.sub("?", deployment)
         return headers
+
+    def retry_headers(self, seconds: float) -> dict[str, str]:
+        # Azure's 429s carry the wait twice: in seconds and in milliseconds.
+        return {**super().retry_headers(seconds), "retry-after-ms": str(max(1, round(seconds * 1000)))}
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         # Azure sends limits and what remains, never the reset durations.

@@ -6,6 +6,7 @@ headers and stream framing. Adding a provider means adding one subclass.
 
 from __future__ import annotations
 
+import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection
@@ -16,7 +17,7 @@ from fakellm.context import RequestContext
 from fakellm.dialects.catalogue import catalogue
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus, format_reset
-from fakellm.frames import Frame, StreamPlan, StreamScript
+from fakellm.frames import Frame, StreamPlan, StreamScript, content_cut
 from fakellm.model import ChatRequest, Reply
 
 if TYPE_CHECKING:
@@ -90,6 +91,8 @@ class Dialect(ABC):
     key_query_params: ClassVar[tuple[str, ...]] = ()
     # What the provider's SDK wants as its base URL, after the server root (`/v1` for openai).
     client_base_path: ClassVar[str] = ""
+    # More base URLs this dialect answers on, by name (Azure's unambiguous v1 route).
+    other_base_paths: ClassVar[dict[str, str]] = {}
     # Whether the dialect has streamed responses at all (embeddings have none).
     streams: ClassVar[bool] = True
     # The Content-Type of non-streaming JSON bodies (Gemini adds a charset).
@@ -98,13 +101,14 @@ class Dialect(ABC):
     # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
     shares_upstream_with: ClassVar[str | None] = None
 
+    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
+    stream_cache_control: ClassVar[str | None] = "no-cache"
+
     @classmethod
     def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
         """What this provider's client sends to say `text` to `model` with `key`; None when the
         dialect offers no sample (the dashboard then only lists its routes)."""
         return None
-    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
-    stream_cache_control: ClassVar[str | None] = "no-cache"
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""
@@ -142,8 +146,17 @@ class Dialect(ABC):
             plan.headers.setdefault("cache-control", self.stream_cache_control)
         if script.cut_after is not None:
             error = script.error if script.ending == "error" else None
-            plan.end_after(script.cut_after, None if error is None else self.render_stream_error(error, request, ctx))
+            kept = content_cut(plan.frames, script.cut_after)
+            event = None if error is None else self.stream_error_frame(error, request, model, ctx, kept)
+            plan.end_after(script.cut_after, event)
         return plan
+
+    def stream_error_frame(
+        self, error: ApiError, request: ChatRequest, model: str, ctx: RequestContext, position: int
+    ) -> bytes:
+        """The error event that ends a stream after its first `position` frames: `render_stream_error`,
+        for dialects whose events do not say where they stand (the Responses API numbers them)."""
+        return self.render_stream_error(error, request, ctx)
 
     @abstractmethod
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
@@ -218,6 +231,10 @@ class Dialect(ABC):
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
         """Headers every response of this dialect carries (request ids and the like)."""
         return {}
+
+    def retry_headers(self, seconds: float) -> dict[str, str]:
+        """The headers a 429 carries to say when to retry: `retry-after` in whole seconds by default."""
+        return {"retry-after": str(max(1, math.ceil(seconds)))}
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         """The provider's rate-limit headers; OpenAI's names by default."""

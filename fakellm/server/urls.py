@@ -9,6 +9,7 @@ def base_urls(root: str) -> dict[str, str]:
     """`root` is `http://host:port`; returns what to paste into each SDK (by dialect name) or platform."""
     root = root.rstrip("/")
     urls = {dialect.name: root + dialect.client_base_path for dialect in DIALECTS}
+    urls.update((name, root + path) for dialect in DIALECTS for name, path in dialect.other_base_paths.items())
     urls["byo"] = root  # platforms that append /chat/completions themselves (Play.ai, AssemblyAI, LiveAvatar)
     return urls
 
@@ -23,6 +24,7 @@ def banner(root: str, scenarios: list[str]) -> str:
         f"                   {urls['openai']}/chat/completions  (when it asks for the full endpoint URL)",
         f"                   {urls['byo']}  (when it adds /chat/completions without /v1)",
         f"  Azure OpenAI     azure_endpoint={urls['azure']}  (any api_version)",
+        f"  Azure v1         base_url={urls['azure_v1']}  (a plain OpenAI client with a Bearer key)",
         f"  Gemini           base_url={urls['gemini']}  (google-genai HttpOptions)",
         f"  Gemini (OpenAI)  base_url={urls['gemini_openai']}",
         f"  Groq             base_url={urls['groq']}",

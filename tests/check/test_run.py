@@ -40,12 +40,38 @@ def reason(report: Report, name: str) -> str:
 
 
 @pytest.mark.parametrize("base", ["", "/v1"])
-def test_fakellm_echo_passes_every_check(server: ServerThread, base: str) -> None:
-    report = run_check(server.url + base, timeout=10)
+def test_fakellm_strict_passes_every_check(server: ServerThread, base: str) -> None:
+    # The strict scenario: an unknown model is refused as OpenAI refuses it.
+    report = run_check(server.url + "/s/strict" + base, timeout=10)
     assert report.passed, report.render()
     assert set(statuses(report).values()) == {"PASS"}
     assert {*STREAM_NAMES, "stream.text", "stream.close", "json.content", "json.finish"} <= set(statuses(report))
-    assert report.endpoint == f"{server.url}{base}/chat/completions"
+    assert report.endpoint == f"{server.url}/s/strict{base}/chat/completions"
+
+
+DIALECT_BASES = {"openai": "/v1", "azure": "/azure/openai/v1", "groq": "/openai/v1", "gemini": "/v1beta"}
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECT_BASES))
+def test_every_dialect_is_probed_in_its_own_words(server: ServerThread, dialect: str) -> None:
+    report = run_check(server.url + "/s/strict" + DIALECT_BASES[dialect], timeout=10, dialect=dialect)
+    assert set(statuses(report).values()) == {"PASS"}, report.render()
+    assert {"headers", "models.unknown", "models.list"} <= set(statuses(report))
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECT_BASES))
+def test_accepting_any_model_is_reported(server: ServerThread, dialect: str) -> None:
+    report = run_check(server.url + DIALECT_BASES[dialect], timeout=10, dialect=dialect)
+    assert report.passed
+    assert statuses(report)["models.unknown"] == "WARN"
+    assert "--strict-models" in reason(report, "models.unknown")
+
+
+def test_a_dialect_answering_as_another_is_caught(server: ServerThread) -> None:
+    # OpenAI's route probed as Groq: no x-groq-region among the headers.
+    report = run_check(server.url + "/s/strict/v1", timeout=10, dialect="groq", model="gpt-4o-mini")
+    assert statuses(report)["headers"] == "WARN"
+    assert "x-groq-region" in reason(report, "headers")
 
 
 def test_fakellm_echo_reports_timings_as_figures(server: ServerThread) -> None:

@@ -168,8 +168,27 @@ def test_injected_error_carries_retry_headers_and_the_status() -> None:
         admitted(FaultStage(), spec)
     assert error.value.status == 429
     assert error.value.code == "rate_limit_exceeded"
-    assert error.value.headers == {"retry-after": "2", "retry-after-ms": "1500", "x-should-retry": "false"}
+    retry = {k: v for k, v in error.value.headers.items() if not k.startswith("x-ratelimit-")}
+    assert retry == {"retry-after": "2", "retry-after-ms": "1500", "x-should-retry": "false"}
+    # As a real rate limit: the budget, used up, resetting when the retry is due.
+    assert error.value.headers["x-ratelimit-remaining-requests"] == "0"
+    assert error.value.headers["x-ratelimit-reset-requests"] == "2s"
     assert error.value.retry_after == 2
+
+
+def test_an_injected_429_without_a_wait_asks_for_the_dialects_default() -> None:
+    with pytest.raises(ApiError) as error:
+        admitted(FaultStage(), {"error": {"status": 429}})
+    assert error.value.headers["retry-after"] == "1"
+    assert error.value.headers["x-ratelimit-limit-requests"] == "500"
+
+
+# (The 401 is `missing_api_key`: these requests send no key.)
+@pytest.mark.parametrize(("status", "code"), [(404, "model_not_found"), (401, "missing_api_key"), (503, None)])
+def test_injected_errors_carry_the_code_the_provider_words_them_by(status: int, code: str | None) -> None:
+    with pytest.raises(ApiError) as error:
+        admitted(FaultStage(), {"error": {"status": status}})
+    assert error.value.code == code
 
 
 def test_retry_headers_keep_fractions() -> None:

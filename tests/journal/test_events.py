@@ -72,11 +72,10 @@ def test_one_request_in_order_with_the_text_each_chunk_added():
     assert kinds[1] == "answer"
     assert kinds[-1] == "settle"
     chunks = [e for e in events if e.kind == "chunk"]
-    # One event per write: frames due at one moment (the role chunk with the first word) go in one write.
     sent = [c.data["sent"] for c in chunks]
-    assert sent == sorted(set(sent))
+    assert sent == sorted(set(sent))  # one event a write; frames due together go in one write
     assert "".join(c.data["text"] for c in chunks) == "alpha beta gamma"
-    assert [c.data["text"] for c in chunks if c.data["text"]] == ["alpha", " beta", " gamma"]
+    assert [c.data["text"] for c in chunks if c.data["text"]] == ["alpha", " beta", " gamma"]  # 50 ms apart
     assert all(a.data["at_ms"] <= b.data["at_ms"] for a, b in itertools.pairwise(chunks))
     settled = events[-1].entry
     assert settled.ended == "completed"

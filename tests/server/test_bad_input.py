@@ -19,7 +19,7 @@ GOOD_MESSAGE = {"role": "user", "content": "hi"}
 def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
     """Asserts the status and OpenAI's shape `{"error": {message, type, param, code}}`; returns the inner object."""
     assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"  # as OpenAI sends its errors
     body = response.json()
     assert list(body) == ["error"]
     error = body["error"]
