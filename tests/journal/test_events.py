@@ -56,7 +56,9 @@ def _events(chunks: bool, body: dict[str, object], path: str = "/v1/chat/complet
     app.journal.subscribe(events.append, chunks=chunks)
     server = ServerThread(app).start()
     try:
-        httpx.post(server.url + path, json=body, headers={"x-fakellm-tokens-per-second": "20"})
+        httpx.post(
+            server.url + path, json=body, headers={"x-fakellm-ttft-ms": "100", "x-fakellm-tokens-per-second": "20"}
+        )
         app.journal.wait_settled(5)
     finally:
         server.stop()

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import httpx
+import openai
 import pytest
 
 from tests.state.redis_fleet import RedisServer, Replica, chat
@@ -79,6 +80,10 @@ def test_a_budget_of_five_a_minute_is_exact_across_replicas_under_fifty_concurre
         assert 12 - elapsed - 1 <= retry_after <= 12, retry_after
         assert refused.headers["x-ratelimit-remaining-requests"] == "0"
         assert refused.json()["error"]["code"] == "rate_limit_exceeded"
+    sdk = openai.OpenAI(base_url=fleet[1].url + "/v1", api_key="sk-one-key", max_retries=0)
+    with pytest.raises(openai.RateLimitError) as limited:  # the sixth, through the official SDK
+        sdk.chat.completions.create(model="fakellm/rate-limited", messages=[{"role": "user", "content": "hi"}])
+    assert 0 < int(limited.value.response.headers["retry-after"]) <= 12
     # Another key has its own budget, on either replica.
     assert post(fleet[1], chat("rate-limited"), authorization="Bearer sk-other-key").status_code == 200
 
@@ -164,6 +169,11 @@ def test_a_stopped_redis_is_a_503_in_the_dialects_shape_until_it_is_back() -> No
         assert gemini.status_code == 503
         assert gemini.json()["error"]["status"] == "UNAVAILABLE"  # Google's shape
         assert httpx.get(replica.url + "/_fakellm/health").status_code == 503
+        sdk = openai.OpenAI(base_url=replica.url + "/v1", api_key="sk-test", max_retries=0)
+        with pytest.raises(openai.InternalServerError) as refused:  # what an app using the SDK sees
+            sdk.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        assert refused.value.status_code == 503
+        assert "state store" in refused.value.message
         redis.start()
         assert post(replica, chat("echo")).status_code == 200
         assert httpx.get(replica.url + "/_fakellm/health").status_code == 200
