@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import timeit
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from throughput import free_port, lua_script, wrk
 
 from fakellm.config import ServerConfig
 from fakellm.journal.events import JournalEvent
+from fakellm.model import Reply
 from fakellm.server.app import FakeLLMApp
 
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Repeat with me: " + "word " * 15}]}
@@ -70,6 +72,25 @@ def in_process(requests: int, rounds: int) -> None:
             best = min(results[setup, stream])
             extra = f"  (+{best - base:.1f} µs)" if setup != "no metrics" else ""
             print(f"  {'stream' if stream else 'json':<6} {setup:<22} {best:7.1f}{extra}")
+
+
+def listener_work(count: int) -> None:
+    """The listeners' own work for one recorded request, timed alone (steadier than the whole path on a
+    busy machine): the metrics' `answer` and `settle`, and the events the pipeline makes for them."""
+    app = app_for("metrics")
+    body = json.dumps({**CHAT, "stream": True}).encode()
+    asyncio.run(timed(app, PATH, {}, body, 1))
+    entry = app.journal.entries()[-1]
+    replies = [Reply(text=entry.text)]
+    metrics = app.metrics
+
+    def one_request() -> None:
+        metrics(JournalEvent("open", entry))
+        metrics(JournalEvent("answer", entry, {"replies": replies}))
+        metrics(JournalEvent("settle", entry))
+
+    best = min(timeit.repeat(one_request, number=count, repeat=5)) / count * 1e6
+    print(f"the metrics listener's own work per request (open, answer, settle; best of 5 x {count}): {best:.1f} µs")
 
 
 def start_server(extra: list[str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -124,6 +145,7 @@ def main() -> None:
     parser.add_argument("--wrk-seconds", type=int, default=3)
     parser.add_argument("--no-wrk", action="store_true")
     args = parser.parse_args()
+    listener_work(args.requests * 10)
     in_process(args.requests, args.rounds)
     if not args.no_wrk:
         with_wrk(args.wrk_seconds, args.rounds)

@@ -242,7 +242,8 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     check = commands.add_parser(
         "check",
         help="check that an OpenAI-compatible endpoint would pass a platform's compatibility probe",
-        description="Send a voice platform's probe to URL/chat/completions and judge the reply, check by check. "
+        description="Send a voice platform's probe to URL/chat/completions (with --dialect anthropic: the "
+        "anthropic SDK's requests to URL/v1/messages) and judge the reply, check by check. "
         "Exit 0 when nothing fails, 1 otherwise.",
     )
     check.add_argument("url", metavar="URL", help="the base URL a platform would be given, e.g. http://host:8000/v1")

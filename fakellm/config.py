@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import urlsplit
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -159,6 +160,19 @@ def _check(config: ServerConfig) -> None:
         raise ConfigError("tokens_per_second", f"must be more than 0 (or None: unlimited), got {rate!r}")
 
 
+def _redis_url(url: str) -> bool:
+    """A Redis URL redis-py can open: a scheme it knows, a numeric port if any, a numeric database if any."""
+    if not url.startswith(STATE_SCHEMES):
+        return False
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018  (raises for a port that is not a number)
+    except ValueError:
+        return False
+    database = parts.path.strip("/") if parts.scheme != "unix" else ""
+    return (parts.scheme == "unix" or bool(parts.hostname)) and (not database or database.isdigit())
+
+
 def _check_exposure(config: ServerConfig) -> None:
     """The settings for running in public: timeouts, the connection and rate-limit caps, allowed hosts."""
     for name in ("header_timeout", "body_timeout", "keep_alive_timeout"):
@@ -171,9 +185,7 @@ def _check_exposure(config: ServerConfig) -> None:
             raise ConfigError(name, f"must be 1 or more, got {value!r}")
     if not _is_int(config.workers) or not 1 <= config.workers <= MAX_WORKERS:
         raise ConfigError("workers", f"must be from 1 to {MAX_WORKERS}, got {config.workers!r}")
-    if not isinstance(config.state, str) or not (
-        config.state == MEMORY_STATE or config.state.startswith(STATE_SCHEMES)
-    ):
+    if not isinstance(config.state, str) or not (config.state == MEMORY_STATE or _redis_url(config.state)):
         raise ConfigError("state", f"must be {MEMORY_STATE} or a redis://HOST:PORT/DB URL, got {config.state!r}")
     for host in config.allowed_hosts:
         if host != "*" and (

@@ -201,6 +201,27 @@ def test_journal_max_bytes_flag(clean_env: pytest.MonkeyPatch) -> None:
     assert config.journal_max_bytes == 4096
 
 
+def test_replay_speed_flag(clean_env: pytest.MonkeyPatch) -> None:
+    assert config_from_args(build_parser().parse_args(["serve", "--replay-speed", "0"])).replay_speed == 0
+    assert config_from_args(build_parser().parse_args(["serve", "--replay-speed", "2.5"])).replay_speed == 2.5
+
+
+def test_record_refuses_bad_options_without_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = str(tmp_path / "r.yaml")
+    unknown = run_cli("record", "--upstream", "claude=https://x", "--out", out, "--name", "r")
+    assert unknown.returncode == 2
+    assert "unknown dialect 'claude'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    none = run_cli("record", "--out", out, "--name", "r")
+    assert none.returncode == 2
+    assert "give at least one --upstream" in none.stderr
+    bad_name = run_cli("record", "--upstream", "openai=http://127.0.0.1:9", "--out", out, "--name", "a b")
+    assert "--name must be" in bad_name.stderr
+def test_no_metrics_flag(clean_env: pytest.MonkeyPatch) -> None:
+    assert config_from_args(build_parser().parse_args(["serve"])).metrics is True
+    assert config_from_args(build_parser().parse_args(["serve", "--no-metrics"])).metrics is False
+
+
 def test_defaults_come_from_the_server_config(clean_env: pytest.MonkeyPatch) -> None:
     # Flags left out fall back to ServerConfig's own defaults, not to copies kept in the CLI.
     assert config_from_args(build_parser().parse_args(["serve"])) == ServerConfig()
@@ -215,6 +236,7 @@ def test_defaults_come_from_the_server_config(clean_env: pytest.MonkeyPatch) -> 
         (["--journal-size", "0"], "--journal-size"),
         (["--journal-max-bytes", "0"], "--journal-max-bytes"),
         (["--max-body", "-1"], "--max-body"),
+        (["--replay-speed", "-1"], "--replay-speed"),
     ],
 )
 def test_a_bad_value_exits_naming_the_flag(clean_env: pytest.MonkeyPatch, argv: list[str], flag: str) -> None:

@@ -109,3 +109,24 @@ def test_public_settings_have_sane_defaults_and_one_host_is_not_split():
     assert 0 < config.keep_alive_timeout <= config.header_timeout
     assert config.max_connections >= 100
     assert ServerConfig(allowed_hosts=["*", "*.example.com", "localhost:8000"]).allowed_hosts[0] == "*"
+
+
+@pytest.mark.parametrize(
+    "state", ["memory", "redis://127.0.0.1:6379/0", "redis://redis", "rediss://user:pw@host:6380/2", "unix:///r.sock"]
+)
+def test_state_is_memory_or_a_redis_url(state: str) -> None:
+    assert ServerConfig(state=state).state == state
+
+
+@pytest.mark.parametrize(
+    "state", ["", "Memory", "redis://", "redis://host:port/0", "redis://host:6379/abc", "http://host:6379"]
+)
+def test_a_state_that_is_not_a_redis_url_is_refused_with_the_setting_named(state: str) -> None:
+    with pytest.raises(ConfigError, match="state must be memory or a redis://HOST:PORT/DB URL"):
+        ServerConfig(state=state)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 257, 1.5, True])
+def test_workers_is_a_sensible_count(workers: object) -> None:
+    with pytest.raises(ConfigError, match="workers must be from 1 to 256"):
+        ServerConfig(workers=workers)  # type: ignore[arg-type]

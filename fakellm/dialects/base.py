@@ -17,7 +17,7 @@ from fakellm.context import RequestContext
 from fakellm.dialects.catalogue import catalogue
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus, format_reset
-from fakellm.frames import Frame, StreamPlan, StreamScript
+from fakellm.frames import Frame, StreamPlan, StreamScript, content_cut
 from fakellm.model import ChatRequest, Reply
 
 if TYPE_CHECKING:
@@ -101,13 +101,14 @@ class Dialect(ABC):
     # own (a provider's second API on the same host, such as Gemini's OpenAI-compatible route).
     shares_upstream_with: ClassVar[str | None] = None
 
+    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
+    stream_cache_control: ClassVar[str | None] = "no-cache"
+
     @classmethod
     def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
         """What this provider's client sends to say `text` to `model` with `key`; None when the
         dialect offers no sample (the dashboard then only lists its routes)."""
         return None
-    # The `cache-control` header on streams; None where the provider sends none (OpenAI, Gemini).
-    stream_cache_control: ClassVar[str | None] = "no-cache"
 
     def claims(self, ctx: RequestContext) -> bool:
         """Whether this dialect answers a path it shares with another dialect."""
@@ -145,8 +146,17 @@ class Dialect(ABC):
             plan.headers.setdefault("cache-control", self.stream_cache_control)
         if script.cut_after is not None:
             error = script.error if script.ending == "error" else None
-            plan.end_after(script.cut_after, None if error is None else self.render_stream_error(error, request, ctx))
+            kept = content_cut(plan.frames, script.cut_after)
+            event = None if error is None else self.stream_error_frame(error, request, model, ctx, kept)
+            plan.end_after(script.cut_after, event)
         return plan
+
+    def stream_error_frame(
+        self, error: ApiError, request: ChatRequest, model: str, ctx: RequestContext, position: int
+    ) -> bytes:
+        """The error event that ends a stream after its first `position` frames: `render_stream_error`,
+        for dialects whose events do not say where they stand (the Responses API numbers them)."""
+        return self.render_stream_error(error, request, ctx)
 
     @abstractmethod
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:

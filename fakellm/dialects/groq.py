@@ -110,7 +110,7 @@ CONSUMED = frozenset({"reasoning_format", "include_reasoning"})
 # Groq has no logprobs ("not yet supported by any of our models"), its own efforts, and no OpenAI-style
 # strict-schema or "json" word checks.
 RULES = Rules(
-    reasoning_efforts=REASONING_EFFORTS, logprobs=False, strict_schemas=False, json_word=False, empty_tools=True
+    reasoning_efforts=REASONING_EFFORTS, logprobs=False, strict_schemas=False, json_word=False, lenient_tools=True
 )
 
 

@@ -18,7 +18,7 @@ from fakellm.context import RequestContext
 from fakellm.faults.injected import injected_error, over_limit_error
 from fakellm.faults.latency import generation_delay, is_instant
 from fakellm.faults.overrides import request_settings
-from fakellm.faults.plan import NO_FAULTS, FaultPlan, stream_script
+from fakellm.faults.plan import ALL_CONTENT, NO_FAULTS, FaultPlan, stream_script
 from fakellm.faults.ratelimit import RateLimited, RateLimiter
 from fakellm.faults.spec import ErrorSpec, FaultSpec, RateLimitSpec, TimingSpec
 from fakellm.frames import StreamScript
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from fakellm.state import StateStore
 
 __all__ = ["FaultPlan", "FaultStage"]
-ALL_CONTENT = 1 << 40  # a cut after more content pieces than any reply has: all of them, without the ending
 HUNG_UP_STALL_S = 30.0  # how long a replayed cut-off recording stays silent before the connection drops
 
 

@@ -38,32 +38,42 @@ def stream_offsets(frames: Sequence[Frame], spec: LatencySpec, rng: random.Rando
     """When each frame goes out. The first frame (with the response headers) and the first content
     frame at TTFT; a later content frame when its last token is due, `tokens_per_second` apart; a
     frame without tokens goes with the next frame that has some (trailing ones with the last).
-    Jitter moves each content frame on its own, never before the frame ahead of it."""
+    Jitter moves each content frame on its own, never before the frame ahead of it.
+
+    One pass with no call per frame but the jitter's (none without jitter): it runs before a stream's
+    first frame, for every frame of it."""
     jitter = Jitter(spec, rng)
+    draw = jitter.draw if jitter.spread else None
     nominal = spec.ttft_ms / 1000.0
-    ttft = max(0.0, nominal + jitter.draw())
+    ttft = max(0.0, nominal + (draw() if draw is not None else 0.0))
     rate = spec.tokens_per_second
     offsets: list[float] = []
+    append = offsets.append
     waiting = 0  # token-less frames that go out with the next content frame
     tokens = 0  # tokens sent after those of the first content frame
-    first: int | None = None
+    seen_first = False
     last = ttft
     for index, frame in enumerate(frames):
-        if frame.tokens <= 0 and index > 0:
-            waiting += 1
-            continue
-        due = ttft
-        if frame.tokens > 0:
-            if first is None:
-                first = frame.tokens
-            else:
-                tokens += frame.tokens
-                if rate is not None:
-                    due = nominal + tokens / rate + jitter.draw()
-        last = max(last, due)
-        offsets.extend([last] * (waiting + 1))
-        waiting = 0
-    offsets.extend([last] * waiting)
+        count = frame.tokens
+        if count <= 0:
+            if index > 0:
+                waiting += 1
+                continue
+        elif not seen_first:
+            seen_first = True
+        else:
+            tokens += count
+            if rate is not None:
+                due = nominal + tokens / rate + (draw() if draw is not None else 0.0)
+                if due > last:
+                    last = due
+        if waiting:
+            offsets.extend([last] * (waiting + 1))
+            waiting = 0
+        else:
+            append(last)
+    if waiting:
+        offsets.extend([last] * waiting)
     return offsets
 
 

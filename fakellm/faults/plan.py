@@ -19,6 +19,7 @@ from fakellm.frames import AT_ONCE, PLAIN, Delivery, ScriptEnd, StreamEnd, Strea
 
 # However long a scenario asks a stall to last, the server lets go of the connection after this.
 MAX_STALL_S = 900.0
+ALL_CONTENT = 1 << 40  # a cut after more content pieces than any reply has: all of them, without the ending
 _ENDINGS: dict[ScriptEnd, StreamEnd] = {"complete": "complete", "error": "complete", "drop": "drop", "stall": "stall"}
 
 
@@ -34,8 +35,9 @@ def stream_script(spec: StreamFaultSpec) -> tuple[StreamScript, str | None]:
     cut_after: int | None = None
     ending: ScriptEnd = "complete"
     error = None
+    error_after = ALL_CONTENT if spec.error_after == "end" else spec.error_after
     endings: tuple[tuple[int | None, ScriptEnd, str], ...] = (
-        (spec.error_after, "error", "midstream_error"),
+        (error_after, "error", "midstream_error"),
         (spec.disconnect_after, "drop", "disconnect"),
         (spec.stall_after, "stall", "stall"),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt
 
 from fakellm.faults.malformed import Breakage
 
@@ -69,7 +69,9 @@ class PauseSpec(_Spec):
 class StreamFaultSpec(_Spec):
     """Faults inside a stream that has started (status 200 already sent)."""
 
-    error_after: int | None = Field(None, ge=0, description="send an error frame after N content chunks")
+    error_after: NonNegativeInt | Literal["end"] | None = Field(
+        None, description="send an error frame after N content chunks (`end`: after all of them, instead of the ending)"
+    )
     error_status: int = Field(500, ge=400, le=599, description="status named inside the error frame")
     error_message: str | None = None
     disconnect_after: int | None = Field(None, ge=0, description="drop the connection after N content chunks")

@@ -83,9 +83,28 @@ def public_root(headers: dict[str, str], scheme: str, allows: Callable[[str], bo
 
 
 def _route_text(pattern: str) -> str:
-    """A route pattern for people: named groups as `{name}`."""
-    text = re.sub(r"\(\?P<([a-z_]+)>[^)]*\)", r"{\1}", pattern)
-    return text.replace("\\", "")
+    """A route pattern for people: each named group (however nested its regex) as `{name}`."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        match = re.compile(r"\(\?P<([A-Za-z_]+)>").match(pattern, index)
+        if match is None:
+            char = pattern[index]
+            out.append(pattern[index + 1] if char == "\\" and index + 1 < len(pattern) else char)
+            index += 2 if char == "\\" else 1
+            continue
+        depth, index = 1, match.end()
+        while index < len(pattern) and depth:  # to the group's own closing parenthesis
+            char = pattern[index]
+            if char == "\\":
+                index += 1
+            elif char == "(":
+                depth += 1
+            elif char == ")":
+                depth -= 1
+            index += 1
+        out.append("{" + match.group(1) + "}")
+    return "".join(out)
 
 
 def chat_base(dialect: type[Dialect]) -> str | None:
@@ -99,44 +118,55 @@ def chat_base(dialect: type[Dialect]) -> str | None:
 
 # What each SDK is given, by dialect name; `{base}` is the dialect's base URL, `{key}` the key.
 SNIPPETS: dict[str, str] = {
-    "openai": 'from openai import OpenAI\n\nclient = OpenAI(base_url="{base}", api_key="{key}")',
+    "openai": 'from openai import OpenAI\n\nclient = OpenAI(\n    base_url="{base}",\n    api_key="{key}",\n)',
     "azure": (
         "from openai import AzureOpenAI\n\n"
-        'client = AzureOpenAI(azure_endpoint="{base}", api_key="{key}", api_version="2024-10-21")\n'
+        'client = AzureOpenAI(\n    azure_endpoint="{base}",\n    api_key="{key}",\n    api_version="2024-10-21",\n)\n'
         "# model= names the deployment: any name works"
     ),
     "gemini": (
         "from google import genai\nfrom google.genai import types\n\n"
-        'client = genai.Client(api_key="{key}", http_options=types.HttpOptions(base_url="{base}"))'
+        'client = genai.Client(\n    api_key="{key}",\n    http_options=types.HttpOptions(base_url="{base}"),\n)'
     ),
-    "gemini_openai": 'from openai import OpenAI\n\nclient = OpenAI(base_url="{base}", api_key="{key}")',
-    "groq": 'from groq import Groq\n\nclient = Groq(base_url="{base}", api_key="{key}")',
-    "anthropic": 'from anthropic import Anthropic\n\nclient = Anthropic(base_url="{base}", api_key="{key}")',
+    "gemini_openai": 'from openai import OpenAI\n\nclient = OpenAI(\n    base_url="{base}",\n    api_key="{key}",\n)',
+    "groq": 'from groq import Groq\n\nclient = Groq(\n    base_url="{base}",\n    api_key="{key}",\n)',
+    "anthropic": (
+        'from anthropic import Anthropic\n\nclient = Anthropic(\n    base_url="{base}",\n    api_key="{key}",\n)'
+    ),
     "responses": (
         "from openai import OpenAI\n\n"
-        'client = OpenAI(base_url="{base}", api_key="{key}")\n'
+        'client = OpenAI(\n    base_url="{base}",\n    api_key="{key}",\n)\n'
+        'client.responses.create(model="gpt-4o-mini", input="Hello")'
+    ),
+    "azure_responses": (
+        "from openai import AzureOpenAI\n\n"
+        'client = AzureOpenAI(\n    azure_endpoint="{base}",\n    api_key="{key}",\n'
+        '    api_version="2025-04-01-preview",\n)\n'
         'client.responses.create(model="gpt-4o-mini", input="Hello")'
     ),
 }
 
 
 def dialect_rows(dialects: Sequence[type[Dialect]]) -> list[dict[str, Any]]:
-    """Every dialect: its base URL (as a `{base}` template), its routes, and an SDK snippet."""
-    rows = []
+    """Every dialect by name (a provider's embeddings share its name, on routes of their own): its base
+    URL (as a `{base}` template), all its routes, an SDK snippet, and whether "Try it" can speak it."""
+    groups: dict[str, list[type[Dialect]]] = {}
+    for dialect in dialects:
+        groups.setdefault(dialect.name, []).append(dialect)
     known = list(SNIPPETS)  # the SDKs people use most first, then the rest in the registry's order
-    for dialect in sorted(dialects, key=lambda d: known.index(d.name) if d.name in known else len(known)):
-        base = PLACEHOLDER + dialect.client_base_path
-        routes = [f"{r.method} {_route_text(r.pattern)}" for r in dialect.routes]
-        snippet = SNIPPETS.get(dialect.name, "").replace("{base}", base)
-        sample = dialect.sample_call("Hello", "gpt-4o-mini", "KEY", stream=True)
+    rows = []
+    for name in sorted(groups, key=lambda n: known.index(n) if n in known else len(known)):
+        members = groups[name]
+        base = PLACEHOLDER + members[0].client_base_path
+        chat = next((found for d in members if (found := chat_base(d)) is not None), None)
         rows.append(
             {
-                "name": dialect.name,
+                "name": name,
                 "base_url": base,
-                "chat_base": None if chat_base(dialect) is None else PLACEHOLDER + (chat_base(dialect) or ""),
-                "routes": routes,
-                "snippet": snippet,
-                "try": sample is not None,
+                "chat_base": None if chat is None else PLACEHOLDER + chat,
+                "routes": [f"{r.method} {_route_text(r.pattern)}" for d in members for r in d.routes],
+                "snippet": SNIPPETS.get(name, "").replace("{base}", base),
+                "try": any(d.streams and d.sample_call("Hi", "m", "KEY", stream=True) is not None for d in members),
             }
         )
     return rows

@@ -65,12 +65,13 @@ class Metrics:
     """The counters of one app, fed by its journal's events."""
 
     def __init__(self, journal: Journal) -> None:
-        self.requests: Counter[tuple[str, str, str, str]] = Counter()
+        self.requests: dict[tuple[str, str, str, str], int] = {}
         self.duration = Histogram()
         self.ttft = Histogram()
         self.active: set[int] = set()  # ids of streams being sent
         self.chunks = 0
-        self.tokens: Counter[str] = Counter({"prompt": 0, "completion": 0})
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
         self.faults: Counter[str] = Counter()
         self.disconnects = 0
         self.rate_limited = 0
@@ -85,14 +86,15 @@ class Metrics:
                 self.active.add(entry.id)
             if entry.request is not None:
                 usage = reply_usage(entry.request, event.data["replies"])
-                self.tokens["prompt"] += usage.prompt_tokens
-                self.tokens["completion"] += usage.completion_tokens
+                self.prompt_tokens += usage.prompt_tokens
+                self.completion_tokens += usage.completion_tokens
         elif event.kind == "settle":
             self._settled(entry)
 
     def _settled(self, entry: JournalEntry) -> None:
         self.active.discard(entry.id)
-        self.requests[entry.dialect, entry.scenario or "", str(entry.status), entry.ended] += 1
+        key = (entry.dialect, entry.scenario or "", str(entry.status), entry.ended)
+        self.requests[key] = self.requests.get(key, 0) + 1
         if entry.total_ms is not None:
             self.duration.observe(entry.total_ms / 1000)
         if entry.ttft_ms is not None:
@@ -121,8 +123,8 @@ class Metrics:
         yield CounterMetricFamily("fakellm_stream_chunks", "Frames sent in streamed responses.", value=self.chunks)
         tokens = CounterMetricFamily("fakellm_tokens", "Tokens of answered requests, as usage reports them.",
                                      labels=("kind",))  # fmt: skip
-        for kind, count in sorted(self.tokens.items()):
-            tokens.add_metric((kind,), count)
+        tokens.add_metric(("completion",), self.completion_tokens)
+        tokens.add_metric(("prompt",), self.prompt_tokens)
         yield tokens
         faults = CounterMetricFamily("fakellm_faults_injected", "Faults injected, by kind.", labels=("kind",))
         for kind, count in sorted(self.faults.items()):

@@ -138,18 +138,18 @@ class Dashboard:
 
     async def sample(self, request: Request) -> Response:
         query = request.query_params
-        dialect = next((d for d in self.dialects if d.name == query.get("dialect")), None)
-        scenario = query.get("scenario") or ""
+        name, scenario = query.get("dialect"), query.get("scenario") or ""
         text = query.get("text", "")[:SAMPLE_TEXT_MAX]
-        if dialect is None:
-            names = ", ".join(d.name for d in self.dialects)
-            return _error(400, f"Unknown dialect; one of {names}.", "invalid_dialect")
         if scenario and scenario not in self.library:
             return _error(400, f"Unknown scenario; loaded: {', '.join(self.library.names)}.", "invalid_scenario")
-        model = query.get("model") or "gpt-4o-mini"
-        call = dialect.sample_call(text, model, "{key}", stream=query.get("stream") != "0")
+        model, stream = query.get("model") or "gpt-4o-mini", query.get("stream") != "0"
+        # A chat to say it: a provider's embeddings (same name, no streams) have nothing to say.
+        chats = [d for d in self.dialects if d.name == name and d.streams]
+        calls = (d.sample_call(text, model, "{key}", stream=stream) for d in chats)
+        call = next((c for c in calls if c is not None), None)
         if call is None:
-            return _error(400, f"The {dialect.name} dialect has no sample request.", "no_sample")
+            names = sorted({d.name for d in self.dialects if d.sample_call("", "", "", stream=True) is not None})
+            return _error(400, f"No sample request for dialect {name!r}; one of {', '.join(names)}.", "no_sample")
         prefix = f"/s/{quote(scenario, safe='')}" if scenario else ""
         return JSONResponse({"method": "POST", "path": prefix + call.path, "headers": call.headers, "body": call.body})
 

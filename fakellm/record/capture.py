@@ -118,4 +118,4 @@ class Capture:
             return None
         if self.hung_up_at is not None and not read.complete:
             name += f" (the client hung up after {_ms(self.started, self.hung_up_at):g} ms)"
-        return reply_rule(name, request, read.replies[0], self.timing(read, request.stream))
+        return reply_rule(name, request, read.replies[0], self.timing(read, request.stream), read.stream_error)

@@ -9,6 +9,7 @@ recorded. A dialect without an upstream is answered 502 in its own shape, naming
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_MAX_BODY
+from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_HOST, DEFAULT_MAX_BODY
 from fakellm.context import RequestContext
 from fakellm.dialects import all_dialects
 from fakellm.errors import ApiError
@@ -28,6 +29,7 @@ from fakellm.record.redact import Redactor
 from fakellm.record.upstreams import Upstreams
 from fakellm.record.writer import ScenarioWriter
 from fakellm.server.body import ClientGone, decode_json, read_body
+from fakellm.server.hosts import HostPolicy
 from fakellm.server.router import SCENARIO_PREFIX, RouteMiss, Router
 from fakellm.server.transport import send_body
 
@@ -55,8 +57,12 @@ class RecordingProxy:
         max_body: int = DEFAULT_MAX_BODY,
         body_timeout: float = DEFAULT_BODY_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        host: str = DEFAULT_HOST,
     ) -> None:
+        """`host`: the address the proxy is bound to; as with `fakellm serve`, when it is a loopback one
+        only loopback names are answered, and other sites' browser pages are refused (403)."""
         self.upstreams = upstreams
+        self.hosts = HostPolicy((), host)
         self.writer = writer
         self.redactor = redactor or Redactor()
         self.max_body = max_body
@@ -65,11 +71,13 @@ class RecordingProxy:
         self.stats = RecordStats()
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._writing = asyncio.Lock()
 
     def client(self) -> httpx.AsyncClient:
         # Made on first use, inside the server's event loop.
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT, transport=self._transport)
+            self._client.headers.clear()  # only the client's own headers go upstream (no httpx user agent, ...)
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,6 +85,11 @@ class RecordingProxy:
             return
         found = self.router.resolve(scope)
         ctx = found.ctx if isinstance(found, RouteMiss) else found
+        headers = ctx.headers
+        refusal = self.hosts.judge(scope, headers.get("host"), headers.get("origin"), headers.get("sec-fetch-site"))
+        if refusal is not None:
+            await _refuse(ctx, refusal, send)
+            return
         dialect = ctx.dialect
         upstream = self.upstreams.for_dialect(dialect)
         if upstream is None:
@@ -110,7 +123,8 @@ class RecordingProxy:
             hung_up = False
         self.stats.hung_up += hung_up
         if request is not None:
-            self._record(ctx, request, capture)
+            async with self._writing:  # one rule at a time, numbered in the order they are written
+                await self._record(ctx, request, capture)
 
     def _parse(self, ctx: RequestContext, raw: bytes) -> ChatRequest | None:
         try:
@@ -118,7 +132,7 @@ class RecordingProxy:
         except ApiError:
             return None  # the upstream will say what is wrong with it; nothing to match on
 
-    def _record(self, ctx: RequestContext, request: ChatRequest, capture: Capture) -> None:
+    async def _record(self, ctx: RequestContext, request: ChatRequest, capture: Capture) -> None:
         dialect = ctx.dialect
         number = self.writer.next_number()
         name = f"{number}: {dialect.name} {request.model}".strip()
@@ -131,7 +145,8 @@ class RecordingProxy:
         key = dialect.api_key(ctx)
         secrets = [key] if key else []
         try:
-            self.writer.append(self.redactor.value(rule, secrets))
+            # In a thread: flushing to disk must not hold up the streams other clients are being relayed.
+            await asyncio.to_thread(self.writer.append, self.redactor.value(rule, secrets))
         except ValueError as exc:
             self.stats.not_recorded.append(f"{name}: {exc}")
             logger.warning("fakellm record: %s could not be written: %s", name, exc)

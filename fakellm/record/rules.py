@@ -12,7 +12,8 @@ a tool round trip never answers the second.
 made twice (a retry after a recorded 429, a question asked again) gets the recorded answers in
 the order they came. **Replies** are neutral (text, reasoning, tool calls with their arguments as
 JSON text, finish reason, usage), with the observed `timing`. An upstream error becomes a rule
-whose `error` has its status, message, code and retry headers.
+whose `error` has its status, message, code and retry headers; an error event that ended a stream
+after its content, a `stream: {error_after: end}` fault with its message.
 """
 
 from __future__ import annotations
@@ -86,7 +87,14 @@ def reply_spec(reply: Reply) -> dict[str, Any]:
     return spec
 
 
-def reply_rule(name: str, request: ChatRequest, reply: Reply, timing: dict[str, Any] | None) -> dict[str, Any]:
+def reply_rule(
+    name: str,
+    request: ChatRequest,
+    reply: Reply,
+    timing: dict[str, Any] | None,
+    stream_error: ErrorText | None = None,
+) -> dict[str, Any]:
+    """A recorded answer; `stream_error`: the error event that ended the stream after its content."""
     rule: dict[str, Any] = {
         "name": name,
         "match": request_match(request),
@@ -95,6 +103,11 @@ def reply_rule(name: str, request: ChatRequest, reply: Reply, timing: dict[str, 
     }
     if timing:
         rule["timing"] = timing
+    if stream_error is not None:
+        stream: dict[str, Any] = {"error_after": "end"}
+        if stream_error.message:
+            stream["error_message"] = stream_error.message
+        rule["stream"] = stream
     return rule
 
 

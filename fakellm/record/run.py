@@ -18,13 +18,13 @@ from fakellm.server.limits import uvicorn_limits
 from fakellm.server.urls import base_urls
 
 
-def build_proxy(upstreams: Upstreams, out: Path, name: str, redact: list[str]) -> RecordingProxy:
+def build_proxy(upstreams: Upstreams, out: Path, name: str, redact: list[str], host: str) -> RecordingProxy:
     """The proxy, writing to `out`; `ValueError` (with a message for the user) on a bad option."""
     if not upstreams:
         raise ValueError("give at least one --upstream NAME=URL (openai=https://api.openai.com, …)")
     described = ", ".join(f"{k}={v}" for k, v in sorted(upstreams.urls.items()))
     writer = ScenarioWriter(out, name, f"Recorded from {described}.")
-    return RecordingProxy(upstreams, writer, redactor=Redactor(redact))
+    return RecordingProxy(upstreams, writer, redactor=Redactor(redact), host=host)
 
 
 def banner(root: str, proxy: RecordingProxy, out: Path, name: str) -> str:
@@ -39,7 +39,7 @@ def banner(root: str, proxy: RecordingProxy, out: Path, name: str) -> str:
 def record(upstream_specs: list[str], out: Path, name: str, redact: list[str], config: ServerConfig) -> int:
     try:
         upstreams = Upstreams.from_env().merged(Upstreams.parse(upstream_specs))
-        proxy = build_proxy(upstreams, out, name, redact)
+        proxy = build_proxy(upstreams, out, name, redact, config.host)
     except ValueError as exc:
         print(f"fakellm record: {exc}", file=sys.stderr)
         return 2
@@ -49,6 +49,7 @@ def record(upstream_specs: list[str], out: Path, name: str, redact: list[str], c
         port=config.port,
         log_level=config.log_level,
         access_log=False,
+        lifespan="off",
         server_header=False,  # the upstream's `server` and `date` headers are relayed as they are
         date_header=False,
         **uvicorn_limits(config),

@@ -57,7 +57,8 @@ def header(name: str, description: str) -> str:
         f"# Recorded by `fakellm record` (fakellm {__version__}). Replay it with",
         f"#   fakellm serve --scenarios <this file> --default-scenario {name}",
         "# Each rule answers one recorded request, once, in the order they came; a request nothing",
-        "# answers is refused with an error naming the closest recorded one (`unmatched: echo` echoes it).",
+        "# answers is refused with an error naming the closest recorded one (`unmatched: repeat` answers a",
+        "# used-up request again with its last recording; `unmatched: echo` echoes what nothing answers).",
     ]
     body = yaml.safe_dump({"name": name, "description": description, "unmatched": "error"}, sort_keys=False)
     return "\n".join(lines) + "\n" + body

@@ -35,8 +35,10 @@ class Outcome:
 
 class Scenario(Protocol):
     """What a scenario provides. It may also have an `api_keys` list: the keys it accepts instead of
-    `--api-key`, and a `strict_models` flag: unknown models get the provider's 404 (both read with
-    `getattr`, so that simple scenario objects need not declare them)."""
+    `--api-key`, a `seed` for what is generated to make its replies obey a request (structured output,
+    forced tool calls) when the request and its headers give none, and a `strict_models` flag: unknown
+    models get the provider's 404 (all read with `getattr`, so that simple scenario objects need not
+    declare them)."""
 
     name: str
     description: str

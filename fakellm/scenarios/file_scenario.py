@@ -111,6 +111,7 @@ class FileScenario:
         """The answer. Yields the index of each matching rule with a sequence and is sent its position
         (advanced by one), so that one body serves both the local and the shared positions."""
         seed = request_seed(ctx, self.seed)
+        used_up: tuple[int, dict[str, str]] | None = None  # the last matching rule whose sequence is used up
         for index, matcher in enumerate(self._matchers):
             try:
                 captures = matcher(request, ctx)
@@ -122,19 +123,37 @@ class FileScenario:
             position = (yield index) if rule.replies is not None else 0
             step = self._step(index, rule, position)
             if step is None:  # a used-up sequence with `exhausted: next_rule`
+                used_up = (index, captures)
                 continue
-            label = self._labels[index]
-            spec = rule.reply if rule.reply is not None else (rule.replies or [])[step]
-            replies = [
-                build_reply(spec, self._env(request, ctx, captures, seed, label, step, choice))
-                for choice in range(request.n)
-            ]
-            return Outcome(replies, model=self.spec.defaults.model, rule=label, faults=self._rule_faults[index])
-        if self.spec.unmatched == "error":
+            return self._answer(request, ctx, index, step, captures, seed)
+        if used_up is not None and self.spec.unmatched == "repeat":
+            index, captures = used_up
+            last = len(self.spec.rules[index].replies or [None]) - 1
+            return self._answer(request, ctx, index, last, captures, seed)
+        if self.spec.unmatched != "echo":
             raise unmatched_error(self.name, self.spec.rules, self._labels, self._matchers, request, ctx)
         # No rule matched: echo, and say so (rule=None) so a strict test harness can flag it.
         replies = [build_reply(_FALLBACK, self._env(request, ctx, {}, seed, "", 0, 0)) for _ in range(request.n)]
         return Outcome(replies, model=self.spec.defaults.model, rule=None, faults=self._faults)
+
+    def _answer(
+        self,
+        request: ChatRequest,
+        ctx: RequestContext,
+        index: int,
+        step: int,
+        captures: dict[str, str],
+        seed: int | None,
+    ) -> Outcome:
+        """Rule `index`'s reply number `step`, one per choice."""
+        rule = self.spec.rules[index]
+        label = self._labels[index]
+        spec = rule.reply if rule.reply is not None else (rule.replies or [])[step]
+        replies = [
+            build_reply(spec, self._env(request, ctx, captures, seed, label, step, choice))
+            for choice in range(request.n)
+        ]
+        return Outcome(replies, model=self.spec.defaults.model, rule=label, faults=self._rule_faults[index])
 
     def _timed_out(self, index: int, exc: RegexTimeout) -> ApiError:
         """A 500: the request is fine and the scenario's configuration is at fault, as with any server

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 else:
     DialectName = Literal[DIALECT_NAMES]  # validated, and listed in `fakellm schema`, as a choice of names
 Exhausted = Literal["repeat_last", "cycle", "error", "next_rule"]
-Unmatched = Literal["echo", "error"]
+Unmatched = Literal["echo", "error", "repeat"]
 
 
 class _Model(BaseModel):
@@ -342,8 +342,9 @@ class ScenarioFile(_Model):
     defaults: Defaults = Field(default_factory=lambda: Defaults.model_validate({}))
     unmatched: Unmatched = Field(
         "echo",
-        description="a request no rule answers: echo it (default), or refuse it with an error naming the closest "
-        "rule (what `fakellm record` writes)",
+        description="a request no rule answers: echo it (default); refuse it with an error naming the closest "
+        "rule (`error`, what `fakellm record` writes); or `repeat`: answer it as the last used-up rule it matches "
+        "last answered (a recording served again and again), else refuse it",
     )
     rules: list[Rule] = Field(default_factory=list, description="tried in order; the first match answers")
 

@@ -330,7 +330,7 @@ def matching_string(pattern: str, rng: random.Random, *, min_length: int = 0, ma
         if len(text) < min_length or (max_length is not None and len(text) > max_length):
             continue
         try:
-            if compiled.search(text, timeout=CHECK_BUDGET_S) is not None:
+            if compiled.search(text, CHECK_BUDGET_S):
                 return text
         except TimeoutError:
             raise Unsupported("checking the string against the pattern took too long") from None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import regex
@@ -51,19 +52,53 @@ MAX_REPEAT_WEIGHT = 10_000  # the product of nested repeat counts a request's pa
 _ECMA_NAMED_GROUP = re.compile(r"(?<!\\)\(\?<(?![=!])")
 
 
+@dataclass(frozen=True, slots=True)
+class RequestRegex:
+    """A pattern that came with a request, compiled; `guarded` when it repeats a group and so is searched
+    with a time budget (a budget costs about 400 µs a search, so patterns that cannot backtrack badly,
+    whose repeats hold one character class each, go without)."""
+
+    pattern: regex.Pattern[str]
+    guarded: bool
+
+    def search(self, text: str, budget: float) -> bool:
+        """Whether the pattern is found in `text`; `TimeoutError` past `budget` seconds (guarded ones only)."""
+        if self.guarded:
+            return self.pattern.search(text, timeout=budget) is not None
+        return self.pattern.search(text) is not None
+
+
 @functools.lru_cache(maxsize=256)
-def request_regex(pattern: str) -> regex.Pattern[str] | None:
-    """`pattern` compiled for searches with a timeout, or None when it is not valid `re` syntax or its
-    nested counted repeats would make compiling it slow. ECMAScript's named groups (`(?<name>…)`, as
-    JSON Schema patterns are written) are read as Python's (`(?P<name>…)`)."""
+def request_regex(pattern: str) -> RequestRegex | None:
+    """`pattern` compiled, or None when it is not valid `re` syntax or its nested counted repeats would
+    make compiling it slow. ECMAScript's named groups (`(?<name>…)`, as JSON Schema patterns are
+    written) are read as Python's (`(?P<name>…)`)."""
     pattern = _ECMA_NAMED_GROUP.sub("(?P<", pattern)
     try:
-        tree = _parser.parse(pattern)
-        if _weight(list(tree)) > MAX_REPEAT_WEIGHT:
+        tree = list(_parser.parse(pattern))
+        if _weight(tree) > MAX_REPEAT_WEIGHT:
             return None
-        return regex.compile(pattern, regex.VERSION0)
+        return RequestRegex(regex.compile(pattern, regex.VERSION0), _repeats_a_group(tree))
     except Exception:  # any failure to parse or compile: the pattern cannot be used
         return None
+
+
+_SINGLE = ("LITERAL", "NOT_LITERAL", "IN", "ANY", "CATEGORY")
+
+
+def _repeats_a_group(items: list[tuple[Any, Any]]) -> bool:
+    """Whether some repeat holds more than one character class (a group, an alternation, another repeat,
+    a backreference): only those can backtrack badly (`(a|a)+`, `(a+)+`); `[A-Z]{3}` or `\\d+` cannot."""
+    for op, value in items:
+        if op in _REPEATS:
+            _, high, sub = value
+            if high > 1 and any(str(inner) not in _SINGLE for inner, _ in sub):
+                return True
+            if _repeats_a_group(list(sub)):
+                return True
+        elif any(_repeats_a_group(list(sub)) for sub in _children(op, value)):
+            return True
+    return False
 
 
 def _weight(items: list[tuple[Any, Any]]) -> int:

@@ -9,6 +9,7 @@ words. `minLength`/`maxLength` are met last, by padding or cutting a value that 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -134,6 +135,10 @@ _BY_NAME: tuple[tuple[tuple[str, ...], Callable[[Faker], str]], ...] = (
     (("id",), lambda faker: str(faker.uuid4())),
 )
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+# The entries of `_BY_NAME` by their first word, with their place in it (the first place wins).
+_BY_FIRST_WORD: dict[str, list[tuple[int, tuple[str, ...], Callable[[Faker], str]]]] = {}
+for _place, (_needed, _make) in enumerate(_BY_NAME):
+    _BY_FIRST_WORD.setdefault(_needed[0], []).append((_place, _needed, _make))
 
 
 def name_words(name: str) -> frozenset[str]:
@@ -142,6 +147,15 @@ def name_words(name: str) -> frozenset[str]:
     words = {word.lower() for word in _WORDS.findall(name[:200])}
     singular = {w[:-3] + "y" if w.endswith("ies") else w[:-1] for w in words if w.endswith("s") and len(w) > 3}
     return frozenset(words | singular)
+
+
+@functools.lru_cache(maxsize=1024)
+def _by_name(name: str) -> Callable[[Faker], str] | None:
+    """What a property called `name` holds, by its words: the first entry of `_BY_NAME` all of whose
+    words it has."""
+    words = name_words(name)
+    found = [entry for word in words for entry in _BY_FIRST_WORD.get(word, ()) if words.issuperset(entry[1])]
+    return min(found, key=lambda entry: entry[0])[2] if found else None
 
 
 def string_value(gen: Generator, schema: dict[str, Any], name: str, notes: list[str]) -> str:
@@ -158,8 +172,7 @@ def string_value(gen: Generator, schema: dict[str, Any], name: str, notes: list[
     fmt = schema.get("format")
     make = FORMATS.get(fmt) if isinstance(fmt, str) else None
     if make is None:
-        words = name_words(name)
-        make = next((made for needed, made in _BY_NAME if words.issuperset(needed)), None)
+        make = _by_name(name)
     text = str(make(faker)) if make is not None else " ".join(faker.words(gen.rng.randint(1, 3)))
     text = text.ljust(low, "x")
     return text[:high] if high is not None else text

@@ -156,7 +156,7 @@ class _Walk:
         properties = schema.get("properties")
         properties = properties if isinstance(properties, dict) else {}
         required = schema.get("required")
-        needed = [key for key in required[:_MAX_ITEMS] if isinstance(key, str)] if isinstance(required, list) else []
+        needed = {key for key in required if isinstance(key, str)} if isinstance(required, list) else set()
         extra = schema.get("additionalProperties", True)
         extra = extra if isinstance(extra, dict) else {}
         out: dict[str, Any] = {}
@@ -167,8 +167,10 @@ class _Walk:
                 continue
             self.spent += len(key) + _NODE
             out[key] = self.value(sub, key, depth + 1)
-        for key in needed:  # required but not described: any value the rest of the schema allows
-            if key not in out:
+        for key in required if isinstance(required, list) else []:  # required, not described: any value
+            if self.spent >= _HARD:
+                break
+            if isinstance(key, str) and key not in out:
                 self.spent += len(key) + _NODE
                 out[key] = self.value(extra, key, depth + 1)
         wanted = min(_count(schema.get("minProperties")) or 0, _MAX_ITEMS)
@@ -192,10 +194,16 @@ class _Walk:
         if items is False:  # a tuple: exactly the positions given
             low = high = min(len(prefix), high) if top is not None else len(prefix)
         unique = schema.get("uniqueItems") is True
+        size = self.gen.rng.randint(low, high)
+        choices = _resolve(items, self.root).get("enum") if unique and isinstance(items, dict) and not prefix else None
+        sendable = [c for c in choices[:_MAX_ITEMS] if _size(c) is not None] if isinstance(choices, list) else []
+        if sendable:  # distinct values of an enum: drawn without putting back
+            drawn = self.gen.rng.sample(sendable, k=min(max(size, low), len(sendable)))
+            self.spent += sum(_size(choice) or _NODE for choice in drawn)
+            return drawn
         out: list[Any] = []
         seen: set[str] = set()
-        size = self.gen.rng.randint(low, high)
-        for _ in range(size + (4 if unique else 0)):  # a few more tries to find distinct items
+        for _ in range(size * 2 + 4 if unique else size):  # more tries to find distinct items
             if len(out) >= size or self.spent >= (_HARD if len(out) < low else _BUDGET):
                 break
             item = self.value(prefix[len(out)] if len(out) < len(prefix) else items, name, depth + 1)

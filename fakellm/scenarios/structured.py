@@ -4,7 +4,9 @@
 keeps what the scenario said visible. `json_schema`: the text must be JSON valid for the schema; text
 that already is (a scenario's `json:` reply, or fixed text) is sent as it is, anything else is
 replaced by a value generated from the schema, and the journal says why. A reply that only calls
-tools has no text to shape and is left alone. Generated JSON is compact, as models write it.
+tools has no text to shape and is left alone. When the schema has a field for prose (`answer`,
+`response`, `text`…) the scenario's text goes there, so a scenario still
+decides what the answer says. Generated JSON is compact, as models write it.
 """
 
 from __future__ import annotations
@@ -50,12 +52,33 @@ def obey_output(request: ChatRequest, reply: Reply, gen: Generator) -> None:
         if why is None:
             return
     made, notes = schema_value(gen, schema)
+    field = _text_field(made, schema, reply.text) if why.startswith("not JSON") else None
+    if field is not None:
+        made[field] = reply.text
     reply.text = compact(made)
     reply.adjustments.append(f"response_format {label}: the scenario's text was {_shorten(why)}; a value was generated")
+    if field is not None:
+        reply.adjustments.append(f"response_format {label}: the scenario's text was put in '{field}'")
     reply.adjustments.extend(f"response_format {label}: {note}" for note in notes)
     left = problem(made, schema)
     if left is not None:
         reply.adjustments.append(f"response_format {label}: the generated value may not meet the schema: {left}")
+
+
+# Where a model would put its prose answer in a structured reply, when the schema has such a field.
+_TEXT_FIELDS = ("answer", "response", "reply", "text", "content", "message", "output", "result", "summary")
+
+
+def _text_field(made: Any, schema: dict[str, Any], text: str) -> str | None:
+    """The top-level string property of `made` named like an answer (`answer`, `response`, `text`…)
+    that the scenario's prose can go in, keeping the value valid; None when there is none."""
+    if not isinstance(made, dict):
+        return None
+    fields = [str(key) for key, value in made.items() if isinstance(value, str) and str(key).lower() in _TEXT_FIELDS]
+    for key in fields:
+        if problem({**made, key: text}, schema) is None:
+            return key
+    return None
 
 
 def _shorten(why: str) -> str:

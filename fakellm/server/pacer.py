@@ -24,6 +24,7 @@ import time
 import weakref
 
 SLACK_S = 0.0005  # frames due this close to the timer's firing go with it (libuv's timers tick in ms)
+COMPACT_AT = 1024  # waits abandoned early (hang-ups during long stalls) before the heap is swept of them
 
 
 def _release(due: list[asyncio.Future[None]]) -> None:
@@ -33,7 +34,7 @@ def _release(due: list[asyncio.Future[None]]) -> None:
 
 
 class Pacer:
-    __slots__ = ("__weakref__", "_armed", "_heap", "_order", "_timer", "loop")
+    __slots__ = ("__weakref__", "_abandoned", "_armed", "_heap", "_order", "_timer", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -41,6 +42,7 @@ class Pacer:
         self._order = itertools.count()  # ties go first come, first served
         self._timer: asyncio.TimerHandle | asyncio.Handle | None = None
         self._armed = math.inf
+        self._abandoned = 0
 
     def wait(self, when: float) -> asyncio.Future[None]:
         """A future resolved at `when` (monotonic seconds); cancel it, or resolve it, to stop waiting."""
@@ -49,6 +51,17 @@ class Pacer:
         if when < self._armed:
             self._arm(when)
         return waiter
+
+    def abandoned(self) -> None:
+        """A wait ended before its time (the client hung up, or the stream was cancelled). Its entry
+        stays on the heap until then; once they are many (a flood of hang-ups during 15-minute stalls),
+        the heap is swept of them, so it holds only what is still awaited."""
+        self._abandoned += 1
+        heap = self._heap
+        if self._abandoned >= COMPACT_AT and self._abandoned * 2 >= len(heap):
+            heap[:] = [entry for entry in heap if not entry[2].done()]
+            heapq.heapify(heap)
+            self._abandoned = 0
 
     def __len__(self) -> int:
         return len(self._heap)

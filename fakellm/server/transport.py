@@ -100,6 +100,8 @@ class _DisconnectWatcher:
             try:
                 await waiter  # released two turns after its time: a hang-up by then has been seen
             finally:
+                if self.at is not None or not waiter.done():  # woken by a hang-up, or cancelled
+                    self.pacer.abandoned()
                 waiter.cancel()
                 self._waiter = None
         elif self.at is None:

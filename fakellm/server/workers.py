@@ -107,7 +107,12 @@ def run_workers(config: ServerConfig, banner: Any) -> int:
             process = spawn.Process(target=run_worker, args=(worker_config, ready, os.getpid()), daemon=False)
             process.start()
             workers.append((process, ready))
-        status = _supervise(workers, banner, port, lambda: stopping)
+        note = (
+            ""
+            if config.shared_state
+            else " Sequences, counters, budgets and the journal are per worker: --state redis://... shares them."
+        )
+        status = _supervise(workers, banner, port, lambda: stopping, note)
     finally:
         _stop(workers)
         holder.close()
@@ -116,14 +121,14 @@ def run_workers(config: ServerConfig, banner: Any) -> int:
     return status
 
 
-def _supervise(workers: list[tuple[Any, Event]], banner: Any, port: int, stopping: Any) -> int:
+def _supervise(workers: list[tuple[Any, Event]], banner: Any, port: int, stopping: Any, note: str) -> int:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     announced = False
     while not stopping():
         if not announced and all(ready.is_set() for _, ready in workers):
             print(banner(port), flush=True)
             pids = ", ".join(str(process.pid) for process, _ in workers)
-            print(f"{len(workers)} workers (pids {pids}); Ctrl-C stops them all.", flush=True)
+            print(f"{len(workers)} workers (pids {pids}); Ctrl-C stops them all.{note}", flush=True)
             announced = True
         if not announced and time.monotonic() > deadline:
             print("fakellm serve: the workers did not start in time", file=sys.stderr)

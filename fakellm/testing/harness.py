@@ -53,6 +53,7 @@ class _Strict:
         self.name = inner.name
         self.description = inner.description
         self.api_keys: list[str] | None = getattr(inner, "api_keys", None)
+        self.seed: int | None = getattr(inner, "seed", None)  # for what the pipeline generates to obey a request
         self.strict_models: bool = bool(getattr(inner, "strict_models", False))
 
     def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:

@@ -34,7 +34,7 @@ class Recorder:
     ) -> None:
         self.path = path
         self.name = name
-        self.proxy = RecordingProxy(upstreams, ScenarioWriter(path, name), redactor=Redactor(redact))
+        self.proxy = RecordingProxy(upstreams, ScenarioWriter(path, name), redactor=Redactor(redact), host=host)
         self._host, self._port = host, port
         self._thread: ServerThread | None = None
 
@@ -86,6 +86,10 @@ class Recorder:
     def groq_base_url(self) -> str:
         return self.base_urls()["groq"]
 
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.base_urls()["anthropic"]
+
     def env(self) -> dict[str, str]:
         """Base URLs for each official SDK (no keys: the real ones go through)."""
         urls = self.base_urls()
@@ -94,4 +98,5 @@ class Recorder:
             "AZURE_OPENAI_ENDPOINT": urls["azure"],
             "GOOGLE_GEMINI_BASE_URL": urls["gemini"],
             "GROQ_BASE_URL": urls["groq"],
+            "ANTHROPIC_BASE_URL": urls["anthropic"],
         }

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import anthropic
+import pydantic
 import pytest
 
 from fakellm.testing.harness import FakeLLM
+from fakellm.tokens import split_tokens
 
 MODEL = "claude-sonnet-4-5"
 ECHO: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky"}]
@@ -64,7 +66,7 @@ def test_messages_create_returns_an_anthropic_message(client: anthropic.Anthropi
     assert message.stop_sequence is None
     assert message.id.startswith("msg_01")
     assert len(message.id) == 28
-    assert message.model == MODEL
+    assert message.model == "claude-sonnet-4-5-20250929"  # an alias answers with its snapshot
     assert message.usage.output_tokens == 2
     assert message.usage.input_tokens > 0
     assert message.usage.cache_read_input_tokens == 0
@@ -383,3 +385,100 @@ def test_beta_client_and_async_streaming(llm: FakeLLM) -> None:
     pieces, text = asyncio.run(main())
     assert pieces == ["blue", " sky"]
     assert text == "blue sky"
+
+
+def test_rules_match_on_the_anthropic_dialect_and_see_the_request(llm: FakeLLM) -> None:
+    llm.add_scenario(
+        {
+            "name": "per-dialect",
+            "rules": [
+                {"name": "claude", "match": {"dialect": "anthropic"}, "reply": {"text": "hello from the Messages API"}},
+                {"name": "other", "reply": {"text": "hello from elsewhere"}},
+            ],
+        }
+    )
+    client = anthropic.Anthropic(base_url=llm.base_urls("per-dialect")["anthropic"], api_key="k", max_retries=0)
+    choice: Any = {"type": "any", "disable_parallel_tool_use": True}
+    tools: Any = [WEATHER_TOOL]
+    message = client.messages.create(
+        model=MODEL, max_tokens=50, messages=ECHO, tools=tools, tool_choice=choice, stop_sequences=["STOP"]
+    )
+    # `any` forces a tool call whatever the rule says, as Claude would (the obey stage); the rule still chose.
+    assert [block.type for block in message.content] == ["tool_use"]
+    assert message.stop_reason == "tool_use"
+    assert llm.requests.last.rule == "claude"
+    request = llm.requests.last.request
+    assert request is not None
+    assert (request.tool_choice.mode, request.parallel_tool_calls, request.stop) == ("required", False, ("STOP",))
+    assert [tool.name for tool in request.tools] == ["get_weather"]
+
+
+def test_the_sdk_finds_the_server_from_env(llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in llm.env().items():
+        monkeypatch.setenv(name, value)
+    client = anthropic.Anthropic(max_retries=0)  # only ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY tell it where
+    message = client.messages.create(model=MODEL, max_tokens=20, messages=ECHO)
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "blue sky"
+    assert llm.requests.last.dialect == "anthropic"
+
+
+def test_stream_faults_reach_the_sdk_as_they_would_from_anthropic(llm: FakeLLM) -> None:
+    client = anthropic.Anthropic(base_url=llm.anthropic_base_url, api_key="k", max_retries=0)
+    ask: list[Any] = [{"role": "user", "content": "Repeat with me: one two three four five six seven"}]
+
+    def read(scenario: str, prompt: list[Any] = ask) -> list[str]:
+        seen: list[str] = []
+        with client.messages.stream(
+            model=MODEL, max_tokens=100, messages=prompt, extra_headers={"X-FakeLLM-Scenario": scenario}
+        ) as stream:
+            for text in stream.text_stream:
+                seen.append(text)
+        return seen
+
+    with pytest.raises(anthropic.APIConnectionError):
+        read("disconnect")
+    assert llm.requests.last.fault == "disconnect"
+    with pytest.raises(ValueError, match="Unterminated string"):  # the SDK's JSON parser on a cut event
+        read("malformed")
+    unnamed: list[Any] = [{"role": "user", "content": "missing_data_prefix please"}]
+    broken = "".join(read("malformed", unnamed))
+    entry = llm.requests.last
+    assert entry.fault == "malformed:missing_data_prefix"
+    pieces = split_tokens(entry.text)
+    assert broken == "".join(pieces[:1] + pieces[2:])  # the SDK skips the event whose `data:` name is gone
+
+
+class City(pydantic.BaseModel):
+    name: str
+    population: int
+
+
+def test_every_reply_obeys_stop_sequences_tool_choice_and_output_format(client: anthropic.Anthropic) -> None:
+    said: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky today"}]
+    cut = client.messages.create(model=MODEL, max_tokens=100, messages=said, stop_sequences=["sky"])
+    assert (cut.stop_reason, cut.stop_sequence) == ("stop_sequence", "sky")
+    assert [(b.type, getattr(b, "text", None)) for b in cut.content] == [("text", "blue ")]
+    with client.messages.stream(model=MODEL, max_tokens=100, messages=said, stop_sequences=["sky"]) as stream:
+        streamed = stream.get_final_message()
+    assert (streamed.stop_reason, streamed.stop_sequence) == ("stop_sequence", "sky")
+    tools: Any = [WEATHER_TOOL, {"name": "other", "input_schema": {"type": "object"}}]
+    ask: list[Any] = [{"role": "user", "content": "hi"}]
+    tools_scenario = {"X-FakeLLM-Scenario": "tools"}
+    never = client.messages.create(
+        model=MODEL,
+        max_tokens=100,
+        messages=ask,
+        tools=tools,
+        tool_choice={"type": "none"},
+        extra_headers=tools_scenario,
+    )
+    assert [b.type for b in never.content] == ["text"]
+    assert never.stop_reason == "end_turn"
+    named = client.messages.create(
+        model=MODEL, max_tokens=100, messages=ask, tools=tools, tool_choice={"type": "tool", "name": "other"}
+    )
+    assert [(b.type, getattr(b, "name", None)) for b in named.content] == [("tool_use", "other")]
+    assert named.stop_reason == "tool_use"
+    parsed = client.messages.parse(model=MODEL, max_tokens=200, messages=ask, output_format=City)
+    assert isinstance(parsed.parsed_output, City)

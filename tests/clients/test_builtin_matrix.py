@@ -33,6 +33,13 @@ DIALECTS = {
     "groq": ("/openai/v1/chat/completions", {}, lambda model: {"model": model, "messages": CHAT}),
     "gemini": ("/v1beta/models/{model}:generateContent", {"x-goog-api-key": "k"}, lambda model: GEMINI_BODY),
     "gemini_openai": ("/v1beta/openai/chat/completions", {}, lambda model: {"model": model, "messages": CHAT}),
+    "responses": ("/v1/responses", {}, lambda model: {"model": model, "input": "Repeat with me: hi"}),
+    "azure_responses": ("/openai/v1/responses", {"api-key": "k"}, lambda model: {"model": model, "input": "hi"}),
+    "anthropic": (
+        "/v1/messages",
+        {"anthropic-version": "2023-06-01"},
+        lambda model: {"model": model, "max_tokens": 100, "messages": CHAT},
+    ),
 }
 
 

@@ -11,6 +11,9 @@ import openai
 import pytest
 from pydantic import BaseModel, Field
 
+from fakellm.context import RequestContext
+from fakellm.model import ChatRequest, Reply, ToolCall
+from fakellm.scenarios import Outcome
 from fakellm.testing.harness import FakeLLM
 
 
@@ -167,3 +170,30 @@ def test_stop_ends_the_text_before_the_first_stop_sequence(client: openai.OpenAI
     )
     texts = [c.choices[0].delta.content or "" for c in chunks if c.choices]
     assert "".join(texts) == "one two "
+
+
+class AlwaysCalls:
+    """A scenario written in Python that always calls get_weather, whatever the request allows."""
+
+    name = "always-calls"
+    description = "calls get_weather"
+
+    def respond(self, request: ChatRequest, ctx: RequestContext) -> Outcome:
+        call = ToolCall(id="call_1", name="get_weather", arguments='{"city": "Oslo"}')
+        return Outcome([Reply(tool_calls=[call])], rule="always")
+
+    def model_ids(self) -> list[str]:
+        return []
+
+    def reset(self) -> None:
+        return None
+
+
+def test_a_python_scenarios_replies_obey_too(client: openai.OpenAI, llm: FakeLLM) -> None:
+    llm.add_scenario(AlwaysCalls())
+    none = call_tools(client, "none", model="fakellm/always-calls")
+    assert not none.message.tool_calls
+    assert none.message.content
+    named = call_tools(client, {"type": "function", "function": {"name": "get_time"}}, model="fakellm/always-calls")
+    assert [c.function.name for c in named.message.tool_calls] == ["get_time"]
+    assert "dropped the tool call(s) get_weather" in llm.requests.last.adjustments[0]

@@ -284,6 +284,11 @@ def test_a_wrong_key_is_refused(llm: FakeLLM) -> None:
         with pytest.raises(openai.AuthenticationError) as caught:
             client.responses.create(model="gpt-4.1", input="x")
         assert caught.value.code == "invalid_api_key"
+        right = openai.OpenAI(base_url=guarded.openai_base_url, api_key="sk-right", max_retries=0)
+        made = right.responses.create(model="gpt-4.1", input="x")
+        with pytest.raises(openai.AuthenticationError):  # the stored-response routes check the key too
+            client.responses.retrieve(made.id)
+        assert right.responses.retrieve(made.id).id == made.id
 
 
 def test_azure_routes(llm: FakeLLM) -> None:

@@ -10,14 +10,17 @@ from typing import Any
 import httpx
 import pytest
 
+from fakellm.dialects.anthropic import AnthropicDialect
 from fakellm.dialects.anthropic.headers import BASE58, rate_limit_headers, rfc3339, tool_use_id
 from fakellm.dialects.anthropic.message import answer, message_object
 from fakellm.dialects.anthropic.models import display_name, model_page
 from fakellm.dialects.anthropic.request import AnthropicOptions, parse_request
+from fakellm.dialects.readback import SseSplitter
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.model import Reply, ToolCall
 from fakellm.testing.harness import FakeLLM
+from tests.support.contexts import context_for
 
 V = {"anthropic-version": "2023-06-01"}
 HI: list[dict[str, Any]] = [{"role": "user", "content": "Repeat with me: a b"}]
@@ -172,9 +175,12 @@ def test_models_route_is_decided_by_the_anthropic_version_header(llm: FakeLLM) -
     assert "models" in gemini_shape
     one = httpx.get(llm.url + "/v1/models/claude-haiku-4-5", headers=V).json()
     assert (one["id"], one["display_name"]) == ("claude-haiku-4-5", "Claude Haiku 4.5")
-    not_anthropic = httpx.get(llm.url + "/v1/models/gpt-4o", headers={"authorization": "Bearer sk-x"})
-    assert not_anthropic.status_code == 404
     assert llm.requests.last.dialect == "anthropic"
+    scenario_model = httpx.get(llm.url + "/v1/models/fakellm%2Fecho", headers=V).json()
+    assert (scenario_model["type"], scenario_model["id"]) == ("model", "fakellm/echo")
+    openai_one = httpx.get(llm.url + "/v1/models/gpt-4o", headers={"authorization": "Bearer sk-x"}).json()
+    assert openai_one["object"] == "model"  # OpenAI's own retrieve route: no anthropic-version, not ours
+    assert llm.requests.last.dialect == "openai"
 
 
 def test_the_journal_masks_x_api_key(llm: FakeLLM) -> None:
@@ -268,6 +274,14 @@ def test_content_blocks_become_messages() -> None:
             "all messages must have non-empty content",
         ),
         ({"model": "m", "max_tokens": 9, "messages": HI, "tool_choice": {"type": "maybe"}}, "Input tag 'maybe'"),
+        (
+            {
+                "model": "m",
+                "max_tokens": 9,
+                "messages": [*HI, {"role": "assistant", "content": [{"type": "tool_use", "id": "t", "name": "f"}]}],
+            },
+            "messages.1.content.0.input: Field required",
+        ),
         (
             {"model": "m", "max_tokens": 9, "messages": HI, "tools": [{"name": "f"}]},
             "tools.0.custom.input_schema: Field required",
@@ -384,3 +398,36 @@ def test_model_pages_and_names() -> None:
     assert display_name("claude-sonnet-4-5-20250929") == "Claude Sonnet 4.5"
     assert display_name("claude-3-7-sonnet-latest") == "Claude 3.7 Sonnet Latest"
     assert display_name("my-model") == "my-model"
+
+
+# --- reading back (`fakellm record`) -----------------------------------------------------------------
+
+
+def test_answers_read_back_with_thinking_stop_sequences_and_stream_errors() -> None:
+    dialect = AnthropicDialect()
+    ctx = context_for(dialect)
+    request = parse_request(body(max_tokens=2000, thinking={"type": "enabled", "budget_tokens": 1024}), V)
+    reply = Reply(text="It is", reasoning="Let me see.", stop_sequence=" blue")
+    whole = dialect.parse_response(dialect.render_reply(request, [reply], "claude-sonnet-4-0", ctx))
+    assert whole is not None
+    assert whole.model == "claude-sonnet-4-20250514"
+    read = whole.replies[0]
+    assert (read.text, read.reasoning, read.finish_reason, read.stop_sequence) == (
+        "It is",
+        "Let me see.",
+        "stop",
+        " blue",
+    )
+    request.stream = True
+    plan = dialect.render_stream(request, [reply], "m", ctx)
+    plan.end_after(2, dialect.render_stream_error(ApiError(529), request, ctx))
+    events = SseSplitter().feed(b"".join(f.data for f in plan.frames))
+    cut = dialect.parse_stream(events)
+    assert cut is not None
+    assert not cut.complete
+    assert cut.stream_error is not None
+    assert (cut.stream_error.message, cut.stream_error.code) == ("Overloaded", "overloaded_error")
+    assert cut.replies[0].reasoning == "Let me"  # the two content pieces sent before the error
+    error = dialect.parse_error(dialect.render_error(ApiError(400, "max_tokens: Field required"), ctx).body)
+    assert error is not None
+    assert (error.message, error.code) == ("max_tokens: Field required", "invalid_request_error")

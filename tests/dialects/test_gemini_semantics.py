@@ -115,6 +115,9 @@ def test_schema_errors_are_googles() -> None:
         "Invalid JSON payload received. Unknown name \"$schema\" at 'generation_config.response_schema': "
         "Cannot find field."
     )
+    nested = {"type": "OBJECT", "properties": {"a": {"type": "STRING"}, "b": {"type": "STRING", "const": "x"}}}
+    deep = refusal({"generationConfig": {"responseMimeType": "application/json", "responseSchema": nested}})
+    assert "Unknown name \"const\" at 'generation_config.response_schema.properties[1].value'" in str(deep.message)
     without_json = refusal({"generationConfig": {"responseSchema": {"type": "OBJECT"}}})
     assert "response_mime_type" in str(without_json.message)
     bad_mime = refusal({"generationConfig": {"responseMimeType": "text/csv"}})
@@ -160,6 +163,12 @@ def test_schema_conversion_is_bounded_and_leaves_non_objects_alone() -> None:
     converted = to_json_schema(deep, "x")
     assert converted["type"] == "array"
     assert to_json_schema(True, "x") is True
+    with_refs = {"$defs": {"P": {"type": "OBJECT"}}, "properties": {"p": {"$ref": "#/$defs/P"}}, "type": "OBJECT"}
+    assert to_json_schema(with_refs, "x") == {
+        "$defs": {"P": {"type": "object"}},
+        "properties": {"p": {"$ref": "#/$defs/P"}},
+        "type": "object",
+    }
     assert to_json_schema({"anyOf": [{"type": "STRING"}], "nullable": True}, "x") == {
         "anyOf": [{"type": "string"}, {"type": "null"}]
     }

@@ -198,3 +198,17 @@ def test_groq_refuses_logprobs_and_takes_its_own_efforts() -> None:
 def test_geminis_openai_route_takes_five_stop_sequences() -> None:
     assert len(parse({"stop": list("abcde")}, GeminiOpenAIDialect()).stop) == 5
     assert refusal({"stop": list("abcdef")}, GeminiOpenAIDialect()).code == "array_above_max_length"
+
+
+def test_geminis_openai_route_reads_a_zero_thinking_budget_as_effort_none() -> None:
+    google = {"extra_body": {"google": {"thinking_config": {"thinking_budget": 0}}}}
+    assert parse(google, GeminiOpenAIDialect()).reasoning_effort == "none"
+    assert parse({**google, "reasoning_effort": "low"}, GeminiOpenAIDialect()).reasoning_effort == "low"
+    assert parse({}, GeminiOpenAIDialect()).reasoning_effort is None
+
+
+def test_groq_and_geminis_route_do_not_refuse_a_tool_choice_without_tools() -> None:
+    for dialect in (GroqDialect(), GeminiOpenAIDialect()):
+        request = parse({"tools": [], "tool_choice": "none", "parallel_tool_calls": False}, dialect)
+        assert request.tool_choice == ToolChoice("none")
+    assert refusal({"tool_choice": "none"}, AzureDialect()).param == "tool_choice"

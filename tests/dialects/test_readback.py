@@ -27,7 +27,10 @@ def _request(dialect: str, stream: bool) -> ChatRequest:
     return ChatRequest(dialect, "m", messages, tools=[Tool("get_weather")], stream=stream, include_usage=True)
 
 
-@pytest.mark.parametrize("dialect", all_dialects(), ids=lambda d: d.name)
+CHAT_DIALECTS = [d for d in all_dialects() if d.streams]  # embeddings have no chat answers to read back
+
+
+@pytest.mark.parametrize("dialect", CHAT_DIALECTS, ids=lambda d: d.name)
 def test_a_rendered_reply_reads_back_to_itself(dialect) -> None:  # type: ignore[no-untyped-def]
     ctx = _ctx(dialect, {"alt": "sse"})
     whole = dialect.parse_response(dialect.render_reply(_request(dialect.name, False), [REPLY], "m", ctx))

@@ -65,6 +65,7 @@ def test_body_in_openais_key_order(llm: FakeLLM) -> None:
     assert reply.headers["openai-version"] == "2020-10-01"
     assert reply.headers["x-request-id"].startswith("req_")
     body = reply.json()
+    assert reply.content == json.dumps(body).encode()  # `", "` and `": "`, as OpenAI writes whole bodies
     assert list(body) == RESPONSE_KEYS
     assert body["text"] == {"format": {"type": "text"}, "verbosity": "medium"}
     assert list(body["output"][0]) == ["id", "type", "status", "content", "role"]
@@ -235,3 +236,86 @@ def test_the_banner_and_base_urls_name_the_responses_api(llm: FakeLLM) -> None:
     assert urls["responses"] == llm.openai_base_url
     assert urls["azure_responses"] == llm.azure_endpoint
     assert f"Responses API    base_url={llm.openai_base_url}" in banner(llm.url, ["echo"])
+
+
+def test_request_semantics_reach_the_neutral_request(llm: FakeLLM) -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    post(
+        llm,
+        tools=[{"type": "function", "name": "f", "parameters": {}}, {"type": "function", "name": "g"}],
+        tool_choice={"type": "function", "name": "g"},
+        text={"format": {"type": "json_schema", "name": "thing", "schema": schema, "strict": True}},
+        reasoning={"effort": "high"},
+        max_output_tokens=50,
+        parallel_tool_calls=False,
+    )
+    sent = llm.requests[-1].request
+    assert sent is not None
+    assert [t.name for t in sent.tools] == ["f", "g"]
+    assert (sent.tool_choice.mode, sent.tool_choice.names) == ("named", ("g",))
+    assert (sent.output.kind, sent.output.name, sent.output.schema, sent.output.strict) == (
+        "json_schema", "thing", schema, True,
+    )  # fmt: skip
+    assert (sent.reasoning_effort, sent.max_tokens, sent.parallel_tool_calls) == ("high", 50, False)
+    post(llm, tool_choice={"type": "allowed_tools", "mode": "required", "tools": [{"type": "function", "name": "f"}]})
+    allowed = llm.requests[-1].request
+    assert allowed is not None
+    assert (allowed.tool_choice.mode, allowed.tool_choice.names) == ("required", ("f",))
+
+
+STREAM_ENDINGS = {
+    "midstream-error": "response.failed",
+    "disconnect": "dropped",
+    "stall": "stalled",
+    "malformed": "broken",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["echo", "lorem", "script", "tools", "reasoning", "slow", "flaky", "rate-limited", *STREAM_ENDINGS],
+)
+def test_every_builtin_scenario_streams_in_the_responses_dialect(llm: FakeLLM, name: str) -> None:
+    llm.app.pipeline.faults.reset()
+    fast = {"X-FakeLLM-TTFT-Ms": "0", "X-FakeLLM-Tokens-Per-Second": "100000"}
+    tool = {"type": "function", "name": "f", "parameters": {"type": "object", "properties": {}}}
+    body = {"model": f"fakellm/{name}", "input": "Repeat with me: hi there", "stream": True, "tools": [tool]}
+    try:
+        reply = httpx.post(f"{llm.url}/v1/responses", json=body, headers=fast, timeout=httpx.Timeout(10, read=1.5))
+    except httpx.RemoteProtocolError:
+        ending = "dropped"
+    except httpx.ReadTimeout:
+        ending = "stalled"
+    else:
+        if reply.status_code != 200:
+            ending = str(reply.status_code)
+        else:
+            try:
+                ending = events(reply.content)[-1][0]
+            except (ValueError, AssertionError):
+                ending = "broken"
+    expected = STREAM_ENDINGS.get(name, "response.completed")
+    assert ending == expected or (name, ending) in {("flaky", "503"), ("rate-limited", "429")}
+    assert llm.requests[-1].dialect == "responses"
+    assert not llm.app.server_errors
+
+
+def test_a_filtered_reply_is_incomplete_for_content_filter(llm: FakeLLM) -> None:
+    llm.add_rule(user="filtered", reply={"text": "partial", "finish_reason": "content_filter"}, scenario="filtered")
+    body = post(llm, model="fakellm/filtered", input="filtered please").json()
+    assert body["status"] == "incomplete"
+    assert body["incomplete_details"] == {"reason": "content_filter"}
+    found = events(post(llm, model="fakellm/filtered", input="filtered please", stream=True).content)
+    assert found[-1][0] == "response.incomplete"
+    assert found[-1][1]["response"]["incomplete_details"] == {"reason": "content_filter"}
+
+
+def test_models_are_reported_and_checked_as_the_catalogue_has_them(llm: FakeLLM) -> None:
+    assert post(llm, model="gpt-4.1").json()["model"] == "gpt-4.1-2025-04-14"
+    assert post(llm, model="my-own-model").json()["model"] == "my-own-model"
+    with FakeLLM(strict_models=True) as strict:
+        unknown = post(strict, model="gpt-9000")
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "model_not_found"
+        assert post(strict, model="gpt-4.1").status_code == 200
+        assert post(strict, model="fakellm/echo").status_code == 200

@@ -34,6 +34,18 @@ def test_missing_data_prefix_leaves_bare_json() -> None:
     assert drop_data_prefix(EVENT) == EVENT[len(b"data: ") :]
 
 
+NAMED = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0}\n\n'
+
+
+def test_named_events_lose_their_data_field_name_and_keep_the_event_line() -> None:
+    assert drop_data_prefix(NAMED) == b'event: content_block_delta\n{"type":"content_block_delta","index":0}\n\n'
+    broken = truncate_json(NAMED)
+    assert broken.startswith(b"event: content_block_delta\ndata: {")
+    assert broken.endswith(b"\n\n")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(broken.split(b"data: ", 1)[1][:-2])
+
+
 def test_missing_blank_line_ends_with_one_line_break() -> None:
     assert drop_blank_line(EVENT) == EVENT[:-1]
     assert drop_blank_line(b"data: {}\r\n\r\n") == b"data: {}\r\n"

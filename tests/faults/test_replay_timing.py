@@ -61,3 +61,15 @@ def test_a_recording_cut_off_by_a_hang_up_replays_what_came_then_stalls() -> Non
     assert [f.data for f in framed.frames] == [b"role", b"x", b"x"]  # no finish, no usage
     assert delivery.end == "stall"
     assert delivery.fault == "recording_ends"
+
+
+def test_error_after_end_sends_all_the_content_then_the_error_instead_of_the_ending() -> None:
+    from fakellm.faults.plan import stream_script
+    from fakellm.faults.spec import StreamFaultSpec
+
+    script, names = stream_script(StreamFaultSpec(error_after="end", error_message="boom"))
+    framed = StreamPlan("text/event-stream", _frames(3), b"data: [DONE]\n\n")
+    framed.end_after(script.cut_after or 0, b"error-event")
+    assert [f.data for f in framed.frames] == [b"role", b"x", b"x", b"x", b"error-event"]
+    assert script.ending == "error"
+    assert names == "midstream_error"

@@ -38,12 +38,12 @@ def test_every_dialect_frames_an_error_script_with_its_own_error(dialect: Dialec
     error = ApiError(503, "upstream went away", injected=True)
     seeded = context_for(dialect, ids=IdSource(5))  # the same ids for the same renders
     whole = dialect.render_stream(req, REPLIES, "m", seeded)
-    event = dialect.render_stream_error(error, req, seeded)
     script = StreamScript(cut_after=2, ending="error", error=error)
     cut = dialect.frame_stream(req, REPLIES, "m", context_for(dialect, ids=IdSource(5)), script)
     assert cut.content_frames == 2
     kept = cut.kept
     assert kept is not None
+    event = dialect.stream_error_frame(error, req, "m", seeded, kept)  # most ignore where the stream stands
     assert [f.data for f in cut.frames] == [f.data for f in whole.frames[:kept]] + [event]
     assert cut.frames[-1].tokens == 0
     # The stream still ends as the provider ends it: with its terminator, or (Groq) the error event alone.

@@ -56,7 +56,7 @@ def _events(chunks: bool, body: dict[str, object], path: str = "/v1/chat/complet
     app.journal.subscribe(events.append, chunks=chunks)
     server = ServerThread(app).start()
     try:
-        httpx.post(server.url + path, json=body, headers={"x-fakellm-tokens-per-second": "500"})
+        httpx.post(server.url + path, json=body, headers={"x-fakellm-tokens-per-second": "20"})
         app.journal.wait_settled(5)
     finally:
         server.stop()
@@ -70,13 +70,14 @@ def test_one_request_in_order_with_the_text_each_chunk_added():
     assert kinds[1] == "answer"
     assert kinds[-1] == "settle"
     chunks = [e for e in events if e.kind == "chunk"]
-    assert [c.data["sent"] for c in chunks] == list(range(1, len(chunks) + 1))
+    sent = [c.data["sent"] for c in chunks]
+    assert sent == sorted(set(sent))  # one event a write; frames due together go in one write
     assert "".join(c.data["text"] for c in chunks) == "alpha beta gamma"
-    assert [c.data["text"] for c in chunks if c.data["text"]] == ["alpha", " beta", " gamma"]
+    assert [c.data["text"] for c in chunks if c.data["text"]] == ["alpha", " beta", " gamma"]  # 50 ms apart
     assert all(a.data["at_ms"] <= b.data["at_ms"] for a, b in itertools.pairwise(chunks))
     settled = events[-1].entry
     assert settled.ended == "completed"
-    assert settled.chunks == len(chunks)
+    assert settled.chunks == sent[-1]
     assert len(settled.sent_s) == settled.chunks == len(settled.schedule_s)
 
 

@@ -11,9 +11,10 @@ from fakellm.dialects import DIALECTS
 from fakellm.dialects.base import RouteSpec
 from fakellm.dialects.openai import OpenAIDialect
 from fakellm.observe.agents import agent_of
-from fakellm.observe.connect import PLACEHOLDER, dialect_rows, public_root
+from fakellm.observe.connect import PLACEHOLDER, SNIPPETS, dialect_rows, public_root
 from fakellm.observe.platforms import platform_rows
 from fakellm.server.hosts import HostPolicy
+from fakellm.testing.server_thread import ServerThread
 
 
 def allow_all(name: str) -> bool:
@@ -72,7 +73,7 @@ class NewDialect(OpenAIDialect):
     client_base_path: ClassVar[str] = "/brand/v9"
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/brand/v9/chat/completions", "chat"),
-        RouteSpec("POST", r"/brand/v9/things/(?P<thing>[^/]+):say", "chat", regex=True),
+        RouteSpec("POST", r"/brand/v9/things/(?P<thing>(?!.*:(?:a|b)\Z)[^/]+):say", "chat", regex=True),
     )
 
     def parse(self, body: Any, ctx: RequestContext) -> Any:
@@ -89,8 +90,11 @@ def test_every_dialect_of_the_registry_is_listed_with_its_routes():
     assert new["try"] is True  # it inherits the OpenAI family's sample request
     assert rows["openai"]["base_url"] == PLACEHOLDER + "/v1"
     assert 'base_url="{base}/v1"'.replace("{base}", PLACEHOLDER) in rows["openai"]["snippet"]
-    assert "AzureOpenAI(azure_endpoint" in rows["azure"]["snippet"]
+    assert f'azure_endpoint="{PLACEHOLDER}"' in rows["azure"]["snippet"]
     assert rows["groq"]["chat_base"] == PLACEHOLDER + "/openai/v1"
+    # A provider's embeddings share its name: one row, with the routes of both.
+    assert {"POST /v1/chat/completions", "POST /v1/embeddings"} <= set(rows["openai"]["routes"])
+    assert rows["openai"]["chat_base"] == PLACEHOLDER + "/v1"
 
 
 def test_the_platforms_paths_come_from_the_dialects_routes():
@@ -130,3 +134,29 @@ def test_the_platforms_paths_come_from_the_dialects_routes():
 )
 def test_the_client_is_told_from_its_user_agent(headers: dict[str, str], expected: str):
     assert agent_of(headers) == expected
+
+
+def _say(name: str, client: Any) -> str:
+    """One request through the client a snippet made, as that SDK's users write it."""
+    message = "Repeat with me: the snippet works"
+    if name == "gemini":
+        return str(client.models.generate_content(model="gemini-2.5-flash", contents=message).text)
+    if name == "anthropic":
+        reply = client.messages.create(
+            model="claude-sonnet-4-5", max_tokens=64, messages=[{"role": "user", "content": message}]
+        )
+        return str(reply.content[0].text)
+    if name in ("responses", "azure_responses"):
+        return str(client.responses.create(model="gpt-4o-mini", input=message).output_text)
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": message}])
+    return str(reply.choices[0].message.content)
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_every_snippet_works_as_pasted(server: ServerThread, name: str):
+    row = next(r for r in dialect_rows(DIALECTS) if r["name"] == name)
+    code = row["snippet"].replace(PLACEHOLDER, server.url).replace("{key}", "sk-fake")
+    scope: dict[str, Any] = {}
+    exec(compile(code, f"snippet:{name}", "exec"), scope)
+    assert _say(name, scope["client"]) == "the snippet works"
+    assert server.app.journal.entries()[-1].dialect == name

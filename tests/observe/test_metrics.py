@@ -96,13 +96,18 @@ def test_ttft_lands_in_its_50_ms_bucket(make_server: Callable[..., ServerThread]
     response = httpx.post(server.url + "/v1/chat/completions", json=body, headers={"x-fakellm-ttft-ms": "320"})
     assert response.status_code == 200
     after = scrape(server)
+    ttft = server.app.journal.entries()[-1].ttft_ms / 1000
+    assert ttft >= 0.32
 
-    def bucket(le: str) -> float:
-        return value(after, "fakellm_ttft_seconds_bucket", le=le) - value(before, "fakellm_ttft_seconds_bucket", le=le)
+    def bucket(le: float) -> float:
+        label = "+Inf" if le == float("inf") else repr(le)
+        return value(after, "fakellm_ttft_seconds_bucket", le=label) - value(
+            before, "fakellm_ttft_seconds_bucket", le=label
+        )
 
-    assert bucket("0.3") == 0
-    assert bucket("0.35") == 1  # 320 ms and a little: between 0.30 and 0.35
-    assert bucket("+Inf") == 1
+    assert bucket(0.3) == 0
+    assert all(bucket(le) == (1 if le >= ttft else 0) for le in (*BUCKETS, float("inf")))
+    assert next(le for le in BUCKETS if le >= ttft) - max(le for le in BUCKETS if le < ttft) <= 0.05 + 1e-9
 
 
 def test_a_fault_a_429_and_a_disconnect(make_server: Callable[..., ServerThread]):

@@ -3,6 +3,7 @@ endpoints, the live feed, the request detail, Try it's sample and the bounded ch
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -14,9 +15,14 @@ import openai
 import pytest
 
 from fakellm.config import ServerConfig
+from fakellm.dialects.openai import OpenAIDialect
+from fakellm.journal import Journal
+from fakellm.journal.events import JournalEvent
+from fakellm.observe.feed import Watcher
 from fakellm.server.app import FakeLLMApp
 from fakellm.server.urls import banner
 from fakellm.testing.server_thread import ServerThread
+from tests.support.contexts import context_for
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 CHAT = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Repeat with me: red green blue"}]}
@@ -96,16 +102,23 @@ def test_a_scenario_s_own_keys_are_not_shown(make_server: Callable[..., ServerTh
     assert "sk-scenario-secret" not in response.text
 
 
-@pytest.mark.parametrize("dialect", ["openai", "azure", "gemini", "gemini_openai", "groq"])
-def test_try_it_s_sample_goes_through_the_real_route(server: ServerThread, dialect: str):
-    query = {"dialect": dialect, "scenario": "echo", "text": "Repeat with me: sample works", "stream": "0"}
-    sample = httpx.get(server.url + "/_fakellm/dashboard/sample", params=query).json()
-    assert sample["path"].startswith("/s/echo/")
-    headers = {k: v.replace("{key}", "sk-x") for k, v in sample["headers"].items()}
-    response = httpx.post(server.url + sample["path"], json=sample["body"], headers=headers)
-    assert response.status_code == 200
-    assert "sample works" in response.text
-    assert server.app.journal.entries()[-1].dialect == dialect
+def test_try_it_s_sample_goes_through_the_real_route_in_every_dialect_that_has_one(server: ServerThread):
+    info = httpx.get(server.url + "/_fakellm/dashboard/info").json()
+    dialects = [d["name"] for d in info["dialects"] if d["try"]]
+    assert {"openai", "azure", "gemini", "gemini_openai", "groq", "responses", "anthropic"} <= set(dialects)
+    for dialect in dialects:
+        for stream in ("0", "1"):
+            query = {"dialect": dialect, "scenario": "echo", "text": "Repeat with me: sample works", "stream": stream}
+            sample = httpx.get(server.url + "/_fakellm/dashboard/sample", params=query).json()
+            assert sample["path"].startswith("/s/echo/")
+            headers = {k: v.replace("{key}", "sk-x") for k, v in sample["headers"].items()}
+            response = httpx.post(server.url + sample["path"], json=sample["body"], headers=headers)
+            assert response.status_code == 200, (dialect, response.text)
+            entry = server.app.journal.entries()[-1]
+            assert (entry.dialect, entry.stream, entry.text) == (dialect, stream == "1", "sample works")
+    unknown = httpx.get(server.url + "/_fakellm/dashboard/sample", params={"dialect": "nope"})
+    assert unknown.status_code == 400
+    assert "openai" in unknown.json()["error"]["message"]
 
 
 def test_the_feed_sends_hello_then_each_request_as_it_goes(server: ServerThread):
@@ -182,3 +195,36 @@ def test_a_public_server_without_a_key_checks_no_private_address():
         assert "--api-key" in response.json()["error"]["message"]
     finally:
         server.stop()
+
+
+def test_a_closed_feed_stops_listening(make_server: Callable[..., ServerThread]):
+    server = make_server()
+    events = server.app.journal.events
+    before = events.listeners  # the metrics
+    with httpx.stream("GET", server.url + "/_fakellm/events") as response:
+        lines = response.iter_lines()  # kept: a dropped generator closes the response
+        next(lines)
+        assert events.listeners == before + 1
+        assert events.watching_chunks
+    deadline = time.monotonic() + 5
+    while events.listeners != before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert events.listeners == before
+    assert not events.watching_chunks
+
+
+def test_a_feed_that_falls_behind_is_told_and_let_go(monkeypatch):
+    monkeypatch.setattr("fakellm.observe.feed.QUEUE_SIZE", 3)
+    journal = Journal()
+    entry = journal.open(context_for(OpenAIDialect(), path="/v1/chat/completions"))
+
+    async def run() -> list[bytes]:
+        watcher = Watcher(journal)
+        for _ in range(5):  # nobody reads meanwhile
+            watcher(JournalEvent("chunk", entry, {"sent": 1, "text": "x", "at_ms": 1.0}))
+        return [message async for message in watcher.messages()]
+
+    messages = asyncio.run(run())
+    assert messages[0].startswith(b"event: hello\n")
+    assert messages[-1].startswith(b"event: lag\n")
+    assert len(messages) == 2

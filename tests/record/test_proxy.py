@@ -8,6 +8,7 @@ from pathlib import Path
 
 import groq
 import httpx
+import openai
 import pytest
 from openai import OpenAI
 
@@ -159,3 +160,80 @@ def test_redact_patterns_and_the_clients_key_never_reach_the_file(tmp_path: Path
     assert KEY not in text
     (rule,) = rules(out)
     assert rule["match"]["user"]["equals"] == f"my card is {MASK}, key {MASK}"
+
+
+def test_the_clients_headers_go_upstream_as_sent_and_hop_by_hop_ones_do_not(tmp_path: Path, standin) -> None:  # type: ignore[no-untyped-def]
+    app, url = standin
+    app.queue("headers", OPENAI_STREAM)
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "headers"}]}
+    sent = {"authorization": f"Bearer {KEY}", "x-custom": "kept", "accept-encoding": "br, gzip", "te": "trailers"}
+    sent["user-agent"] = "my-app/1.0"
+    with recorder(tmp_path / "h.yaml", openai=url) as proxy:
+        httpx.post(proxy.openai_base_url + "/chat/completions", json=body, headers=sent)
+    headers = app.seen[0][2]
+    assert headers["authorization"] == f"Bearer {KEY}"
+    assert headers["x-custom"] == "kept"
+    assert headers["accept-encoding"] == "gzip"  # what the recorder can read back
+    assert "te" not in headers
+    assert headers["user-agent"] == "my-app/1.0"  # the client's own, not one the proxy's HTTP client adds
+    assert headers["host"] == url.removeprefix("http://")
+
+
+def test_embeddings_and_model_lists_are_relayed_but_not_recorded(tmp_path: Path, upstream: FakeLLM) -> None:
+    out = tmp_path / "other.yaml"
+    with recorder(out, openai=upstream.url, gemini=upstream.url) as proxy:
+        embedded = httpx.post(
+            proxy.openai_base_url + "/embeddings", json={"model": "text-embedding-3-small", "input": "hi"}
+        )
+        gemini = httpx.post(
+            proxy.url + "/v1beta/models/gemini-embedding-001:embedContent",
+            json={"content": {"parts": [{"text": "hi"}]}},
+            headers={"x-goog-api-key": KEY},
+        )
+        models = httpx.get(proxy.openai_base_url + "/models")
+        stats = proxy.stats
+    assert embedded.status_code == 200
+    assert len(embedded.json()["data"][0]["embedding"]) == 1536
+    assert gemini.status_code == 200
+    assert models.status_code == 200
+    assert rules(out) == []
+    assert stats.forwarded == 3
+    assert len(stats.not_recorded) == 2  # the embeddings, said so; the model list is not a chat
+
+
+def test_other_sites_pages_and_other_host_names_are_refused(tmp_path: Path, upstream: FakeLLM) -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    with recorder(tmp_path / "hosts.yaml", openai=upstream.url) as proxy:
+        url = proxy.openai_base_url + "/chat/completions"
+        page = httpx.post(url, json=body, headers={"origin": "https://evil.example", "sec-fetch-site": "cross-site"})
+        rebound = httpx.post(url, json=body, headers={"host": "evil.example"})
+    assert page.status_code == 403
+    assert rebound.status_code == 421
+    assert len(upstream.requests) == 0
+
+
+def test_an_error_after_the_200_is_recorded_and_replayed_after_the_content(tmp_path: Path, standin) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.captured import OPENAI_MIDSTREAM_ERROR
+
+    app, url = standin
+    app.queue("Go on", OPENAI_MIDSTREAM_ERROR)
+    out = tmp_path / "midstream.yaml"
+
+    def ask(base_url: str) -> tuple[str, str]:
+        client = OpenAI(base_url=base_url, api_key=KEY, max_retries=0)
+        received: list[str] = []
+        stream = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Go on"}], stream=True
+        )
+        with pytest.raises(openai.APIError) as failed:
+            received.extend(c.choices[0].delta.content or "" if c.choices else "" for c in stream)
+        return "".join(received), failed.value.message
+
+    with recorder(out, "midstream", openai=url) as proxy:
+        recorded = ask(proxy.openai_base_url)
+    (rule,) = rules(out)
+    assert rule["stream"] == {"error_after": "end", "error_message": recorded[1]}
+    with FakeLLM([out], default_scenario="midstream", builtin=False) as replay:
+        replayed = ask(replay.openai_base_url)
+    assert replayed == recorded == ("Hello", recorded[1])
+    assert "apologize" in recorded[1]

@@ -64,3 +64,11 @@ def test_each_recording_answers_once_and_a_repeat_says_so() -> None:
 def test_echo_stays_the_default_for_unmatched_requests() -> None:
     scenario = FileScenario(SPEC.model_copy(update={"unmatched": "echo"}))
     assert _ask(scenario, "hello") == "hello"
+
+
+def test_repeat_answers_a_used_up_recording_again_and_refuses_the_rest() -> None:
+    scenario = FileScenario(SPEC.model_copy(update={"unmatched": "repeat"}))
+    assert _ask(scenario, "What is the capital of France?") == "Paris."
+    assert _ask(scenario, "What is the capital of France?") == "Paris."  # served again, as a demo is
+    with pytest.raises(ApiError, match="no recorded answer"):
+        _ask(scenario, "hello")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import jsonschema
@@ -254,3 +255,57 @@ def test_reasoning_effort_none_leaves_the_reasoning_out() -> None:
     assert out.usage is not None
     assert out.usage.reasoning_tokens == 0
     assert one(request(reasoning_effort="low"), reply).reasoning == "Let me think."
+
+
+# --- hostile schemas ------------------------------------------------------------------------------
+
+
+def _deep(levels: int) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}, "required": ["a"]}
+    return schema
+
+
+HOSTILE: list[dict[str, Any]] = [
+    _deep(500),
+    {
+        "$defs": {"N": {"type": "object", "properties": {f"p{i}": {"$ref": "#/$defs/N"} for i in range(50)}}},
+        "$ref": "#/$defs/N",
+    },
+    {"type": "object", "properties": {"s": {"type": "string", "pattern": "((a|b){999}){999}"}}},
+    {"type": "object", "properties": {"s": {"type": "string", "pattern": "^(a|a)+$", "minLength": 10**9}}},
+    {"type": "object", "properties": {"e": {"enum": list(range(100_000))}}},
+    {"type": "array", "items": {"type": "string", "minLength": 10**6}, "minItems": 10**6},
+    {"anyOf": [{"$ref": "#/anyOf/0"}]},
+    {"type": "object", "properties": {f"k{i}": {"type": "string"} for i in range(20_000)}},
+]
+
+
+@pytest.mark.parametrize("schema", HOSTILE, ids=range(len(HOSTILE)))
+def test_a_hostile_schema_gets_a_bounded_answer_quickly(schema: dict[str, Any]) -> None:
+    start = time.perf_counter()
+    out = one(schema_request(schema), Reply("x"))
+    assert time.perf_counter() - start < 2.0
+    assert len(out.text) < 200_000
+    json.loads(out.text)
+
+
+def test_prose_goes_in_a_field_named_for_an_answer() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "string"}, "confidence": {"type": "number"}},
+        "required": ["answer", "confidence"],
+        "additionalProperties": False,
+    }
+    out = one(schema_request(schema), Reply("The capital is Paris."))
+    assert json.loads(out.text)["answer"] == "The capital is Paris."
+    assert "put in 'answer'" in out.adjustments[-1]
+
+
+def test_prose_does_not_go_in_a_field_it_would_not_fit() -> None:
+    schema = {"type": "object", "properties": {"answer": {"type": "string", "maxLength": 3}}, "required": ["answer"]}
+    out = one(schema_request(schema), Reply("The capital is Paris."))
+    assert len(json.loads(out.text)["answer"]) <= 3
+    names = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    assert json.loads(one(schema_request(names), Reply("Ann is 30")).text)["name"] != "Ann is 30"

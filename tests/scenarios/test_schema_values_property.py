@@ -1,8 +1,8 @@
 """Property: for any schema of the kinds structured outputs use, the generated value validates.
 
 Schemas are drawn by hypothesis (nested objects, enums, consts, patterns from a safe set, formats,
-bounds, arrays with item counts, `$defs`/`$ref`, `anyOf`, nullable types, `additionalProperties:
-false`); each generated value is checked by `jsonschema`'s Draft 2020-12 validator with format
+bounds, `multipleOf`, arrays with item counts, `$defs`/`$ref`, `anyOf`, `allOf`, nullable types,
+`additionalProperties: false`); each generated value is checked by `jsonschema`'s Draft 2020-12 validator with format
 checking, with strict RFC 3339 checks added for the formats `jsonschema` leaves unchecked here.
 """
 
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from fakellm.scenarios.generate import Generator
 from fakellm.scenarios.schema_values import schema_value
 
-FORMATS = ["date", "date-time", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname"]
+FORMATS = ["date", "date-time", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname", "duration"]
 PATTERNS = [
     r"^[A-Z]{3}$",
     r"^\d{3}-\d{4}$",
@@ -83,6 +83,12 @@ def _uri(text: object) -> bool:
     return isinstance(text, str) and re.fullmatch(r"[a-z][a-z0-9+.-]*://[^\s/]+(/\S*)?", text) is not None
 
 
+@FORMAT_CHECKER.checks("duration")
+def _duration(text: object) -> bool:
+    pattern = r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?"
+    return isinstance(text, str) and re.fullmatch(pattern, text) is not None
+
+
 @FORMAT_CHECKER.checks("hostname")
 def _hostname(text: object) -> bool:
     label = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -122,6 +128,11 @@ def leaf(draw: st.DrawFn) -> dict[str, Any]:
         return {"type": "string", "pattern": draw(st.sampled_from(PATTERNS))}
     if kind in ("integer", "number"):
         return {"type": kind, **_bounds(draw, kind == "integer")}
+    if kind == "multiple":
+        schema = {"type": "integer", "multipleOf": draw(st.sampled_from([2, 3, 5, 10, 25]))}
+        if draw(st.booleans()):
+            schema["minimum"] = draw(st.integers(-(10**6), 10**6))
+        return schema
     if kind == "enum":
         return {"enum": draw(st.lists(st.text(max_size=8) | st.integers(), min_size=1, max_size=5, unique=True))}
     if kind == "const":
@@ -155,8 +166,21 @@ def extend(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dic
             schema["maxItems"] = low + draw(st.integers(0, 3))
         return schema
 
+    @st.composite
+    def all_of(draw: st.DrawFn) -> dict[str, Any]:
+        """One object's properties split over the parts of an `allOf` (as pydantic writes an extension)."""
+        properties = draw(st.dictionaries(NAMES, children, min_size=2, max_size=5))
+        names = sorted(properties)
+        cut = draw(st.integers(1, len(names) - 1))
+        parts = [names[:cut], names[cut:]]
+        return {
+            "allOf": [
+                {"type": "object", "properties": {n: properties[n] for n in part}, "required": part} for part in parts
+            ]
+        }
+
     any_of = st.lists(children, min_size=2, max_size=3).map(lambda options: {"anyOf": options})
-    return obj() | array() | any_of | nullable(children)
+    return obj() | array() | any_of | all_of() | nullable(children)
 
 
 SCHEMAS = st.recursive(leaf(), extend, max_leaves=12)

@@ -25,7 +25,7 @@ def fleet(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[int]]]:
     """`fakellm serve --workers ...` in its own process group (as at a terminal); the URL and worker pids."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "fakellm", "serve", "--port", str(port), "--no-builtin", *args],
+        [sys.executable, "-m", "fakellm", "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

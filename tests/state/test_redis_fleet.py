@@ -172,6 +172,18 @@ def test_a_stopped_redis_is_a_503_in_the_dialects_shape_until_it_is_back() -> No
         redis.stop()
 
 
+def test_the_workers_of_one_server_share_the_state_too(redis: RedisServer) -> None:
+    from tests.server.test_workers import fleet
+
+    with fleet("--workers", "2", "--state", redis.url) as (_, url, _workers):
+        assert httpx.post(url + "/_fakellm/reset").status_code == 200
+        statuses = []
+        for _ in range(4):
+            with httpx.Client() as client:  # a new connection each time: either worker may take it
+                statuses.append(client.post(url + "/v1/chat/completions", json=chat("flaky")).status_code)
+        assert statuses == [200, 503, 200, 503]
+
+
 def test_a_redis_that_never_answers_is_a_503_within_the_timeout() -> None:
     """A Redis that accepts connections but never replies (hung, or a black hole): refused in ~1 s."""
     with socket.socket() as silent:

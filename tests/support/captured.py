@@ -131,3 +131,17 @@ GEMINI_SSE = Canned(
     ),
     gap_s=0.03,
 )
+
+# An error after the 200 (go-openai#396): `data: {"error": …}`, then `data: [DONE]`, no `event:` line.
+OPENAI_MIDSTREAM_ERROR = Canned(
+    200,
+    (("content-type", "text/event-stream; charset=utf-8"), ("openai-version", "2020-10-01")),
+    (
+        OPENAI_STREAM.pieces[0],
+        OPENAI_STREAM.pieces[1],
+        b'data: {"error":{"message":"The server experienced an error while processing your request. We apologize '
+        b'for the inconvenience!","type":"server_error","param":null,"code":null}}\n\n',
+        b"data: [DONE]\n\n",
+    ),
+    gap_s=0.02,
+)

@@ -19,8 +19,11 @@ from fakellm.dialects.anthropic.events import stream_frames
 from fakellm.dialects.anthropic.headers import message_id, rate_limit_headers, request_id
 from fakellm.dialects.anthropic.message import answer, compact, message_object
 from fakellm.dialects.anthropic.models import model_body, model_page
-from fakellm.dialects.anthropic.request import check_version, parse_request
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.anthropic.readback import parse_error_body, parse_events, parse_message
+from fakellm.dialects.anthropic.request import parse_request
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
+from fakellm.dialects.catalogue import catalogue
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
 from fakellm.frames import StreamPlan
@@ -29,6 +32,7 @@ from fakellm.tokens import prompt_tokens
 
 JSON_MEDIA_TYPE = "application/json"
 VERSION_HEADER = "anthropic-version"
+SAMPLE_VERSION = "2023-06-01"
 
 
 class AnthropicDialect(Dialect):
@@ -37,11 +41,23 @@ class AnthropicDialect(Dialect):
         RouteSpec("POST", "/v1/messages", "chat"),
         RouteSpec("POST", "/v1/messages/count_tokens", "count_tokens"),
         RouteSpec("GET", "/v1/models", "models"),
-        RouteSpec("GET", r"/v1/models/(?P<model_id>[^/:]+)", "model", regex=True),
+        # An id may hold `/` (`fakellm/echo`) and `:`, but a Gemini method (`…:generateContent`) is not one.
+        RouteSpec(
+            "GET",
+            r"/v1/models/(?P<model>(?!.*:(?:generateContent|streamGenerateContent|countTokens)\Z).+)",
+            "model",
+            regex=True,
+        ),
     )
     error_prefixes: ClassVar[tuple[str, ...]] = ("/v1/messages",)
     key_headers: ClassVar[tuple[str, ...]] = ("x-api-key", "authorization")
     client_base_path: ClassVar[str] = ""  # the SDK adds /v1/messages to the server root
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        """As the anthropic SDK sends it (with the key as `x-api-key`, as most clients do)."""
+        body = {"model": model, "max_tokens": 1024, "messages": [{"role": "user", "content": text}], "stream": stream}
+        return SampleCall("/v1/messages", {"x-api-key": key, VERSION_HEADER: SAMPLE_VERSION}, body)
 
     # --- request -------------------------------------------------------------------------------
 
@@ -72,29 +88,44 @@ class AnthropicDialect(Dialect):
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         return rate_limit_headers(status)
 
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_message(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
+
     # --- bodies --------------------------------------------------------------------------------
 
     def render_reply(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> bytes:
-        return compact(message_object(answer(request, replies, model), model, message_id(ctx))).encode()
+        shown = catalogue().reported(self.name, model)  # an alias answers with its dated snapshot
+        return compact(message_object(answer(request, replies, shown), shown, message_id(ctx))).encode()
 
     def render_stream(self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext) -> StreamPlan:
-        return stream_frames(answer(request, replies, model), model, message_id(ctx))
+        shown = catalogue().reported(self.name, model)
+        return stream_frames(answer(request, replies, shown), shown, message_id(ctx))
 
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:
         return model_page(model_ids, ctx.query)
+
+    def render_model(self, model_id: str, ctx: RequestContext) -> bytes:
+        return model_body(model_id)
+
+    def unknown_model(self, model_id: str, ctx: RequestContext) -> ApiError:
+        return ApiError(404, f"model: {model_id}", code="model_not_found", details={"model": model_id})
 
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
         ctx = call.ctx
         if operation == "count_tokens":
             request = parse_request(call.body, ctx.headers, counting=True)
+            if not call.knows_model(request.model):
+                raise self.unknown_model(request.model, ctx)
             return OperationResult(json.dumps({"input_tokens": prompt_tokens(request)}).encode())
-        if operation == "model":
-            if VERSION_HEADER not in ctx.headers:
-                # Only this dialect serves `/v1/models/{id}` so far; without the header the request is
-                # not an Anthropic client's (openai's `models.retrieve`), and a 404 is what it would get.
-                raise ApiError(404)
-            return OperationResult(model_body(ctx.path_params.get("model_id", "")))
-        check_version(ctx.headers)
+        # `models` and `model` are only routed here with an `anthropic-version` header (`claims`).
         return await super().operate(operation, call)
 
     # --- errors --------------------------------------------------------------------------------

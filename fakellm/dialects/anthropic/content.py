@@ -64,6 +64,8 @@ def require_str(block: dict[str, Any], key: str, where: str) -> str:
 
 
 def require_dict(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        raise invalid(f"{where}: Field required")
     if not isinstance(value, dict):
         raise invalid(f"{where}: Input should be a valid dictionary")
     return value

@@ -70,6 +70,8 @@ def rate_limit_message(error: ApiError) -> str:
 def error_message(error: ApiError, bearer: bool) -> str:
     if error.message:
         return error.message
+    if error.code == "model_not_found":
+        return f"model: {error.details.get('model', '')}"
     if error.code == "missing_api_key":
         return MISSING_KEY
     if error.code == "invalid_api_key":

@@ -282,7 +282,10 @@ class GeminiDialect(Dialect):
             done = shown[-1]
             content = done["candidates"][0]["content"]
             finish = FINISH_REASONS[replies[0].resolved_finish_reason]
-            done["candidates"] = [{"content": content, "finishReason": finish, "index": 0}]
+            ended: dict[str, Any] = {"content": content, "finishReason": finish}
+            ended.update({k: v for k, v in done["candidates"][0].items() if k in ("avgLogprobs", "logprobsResult")})
+            ended["index"] = 0
+            done["candidates"] = [ended]
             done["usageMetadata"] = usage
             return self._stream_plan(shown[:-1], done, ctx)
         last = {

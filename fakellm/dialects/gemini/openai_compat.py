@@ -37,18 +37,19 @@ RULES = Rules(
     max_stop=5,
     strict_schemas=False,
     json_word=False,
-    empty_tools=True,
+    lenient_tools=True,
 )
 
 
-def include_thoughts(body: dict[str, Any]) -> bool:
-    """`extra_body={"extra_body": {"google": {"thinking_config": {"include_thoughts": True}}}}`, as Google documents."""
+def thinking_config(body: dict[str, Any]) -> dict[str, Any]:
+    """Google's `thinking_config`, sent as `extra_body={"extra_body": {"google": {"thinking_config": {…}}}}`
+    (as Google documents) or one level up."""
     for outer in (body.get("extra_body"), body):
         google = outer.get("google") if isinstance(outer, dict) else None
         config = google.get("thinking_config") if isinstance(google, dict) else None
-        if isinstance(config, dict) and config.get("include_thoughts") is True:
-            return True
-    return False
+        if isinstance(config, dict):
+            return config
+    return {}
 
 
 def compat_usage(usage: Usage) -> dict[str, int]:
@@ -117,7 +118,10 @@ class GeminiOpenAIDialect(OpenAIFamilyDialect):
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         request = parse_chat_body(body, self.name, rules=RULES)
-        request.options = WITH_THOUGHTS if include_thoughts(require_object(body)) else WITHOUT_THOUGHTS
+        config = thinking_config(require_object(body))
+        request.options = WITH_THOUGHTS if config.get("include_thoughts") is True else WITHOUT_THOUGHTS
+        if request.reasoning_effort is None and config.get("thinking_budget") == 0:
+            request.reasoning_effort = "none"  # thinking turned off, as `reasoning_effort: "none"` does
         family = self.family(request.model)
         if family is not None and family.thought_signatures == "required":
             check_compat(body["messages"])

@@ -125,8 +125,9 @@ def parse_generate(body: bytes) -> ReadBack | None:
         if "error" in element:
             error = error or read_error_object(element)
             continue
-        reader.add(element)
-        read = True
+        if "candidates" in element or "promptFeedback" in element:  # a generateContent answer, nothing else
+            reader.add(element)
+            read = True
     return reader.result(error=error) if read else None
 
 

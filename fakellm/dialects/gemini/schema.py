@@ -42,6 +42,8 @@ _KEYWORDS: dict[str, str | None] = {
     "additionalProperties": "additionalProperties",
     "defs": "$defs",
     "ref": "$ref",
+    "$defs": "$defs",  # the same two fields by their JSON names
+    "$ref": "$ref",
 }
 
 
@@ -82,8 +84,10 @@ def to_json_schema(schema: Any, at: str, depth: int = 0) -> Any:
             kind = _type(value, nullable)
             if kind is not None:
                 out["type"] = kind
-        elif name in ("properties", "defs") and isinstance(value, dict):
-            out[target] = {k: to_json_schema(v, f"{at}.{key}[{k}].value", depth + 1) for k, v in value.items()}
+        elif name in ("properties", "defs", "$defs") and isinstance(value, dict):
+            # Google names a map entry by its position: `properties[0].value`.
+            entries = enumerate(value.items())
+            out[target] = {k: to_json_schema(v, f"{at}.{key}[{i}].value", depth + 1) for i, (k, v) in entries}
         elif name == "items" or (name == "additionalProperties" and isinstance(value, dict)):
             out[target] = to_json_schema(value, f"{at}.{key}", depth + 1)
         elif name == "anyOf" and isinstance(value, list):

@@ -62,8 +62,9 @@ class OpenAIFamilyDialect(Dialect):
 
     @classmethod
     def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
-        """A chat completion on this dialect's first plain chat route, with a Bearer key."""
-        path = next((r.pattern for r in cls.routes if r.operation == "chat" and not r.regex), None)
+        """A chat completion on this dialect's first plain `/chat/completions` route, with a Bearer key."""
+        chats = (r.pattern for r in cls.routes if r.operation == "chat" and not r.regex)
+        path = next((p for p in chats if p.endswith("/chat/completions")), None)  # embeddings have none
         if path is None:
             return None
         body = {"model": model, "messages": [{"role": "user", "content": text}], "stream": stream}

@@ -45,7 +45,8 @@ class Rules:
     max_stop: int = 4
     strict_schemas: bool = True  # a strict `json_schema` must keep OpenAI's strict-mode rules
     json_word: bool = True  # `json_object` needs the word "json" somewhere in the messages
-    empty_tools: bool = False  # `tools: []` is accepted
+    # `tools: []`, and `tool_choice` or `parallel_tool_calls` without tools, are accepted (OpenAI refuses them)
+    lenient_tools: bool = False
 
 
 OPENAI_RULES = Rules()
@@ -81,10 +82,10 @@ def _named(value: dict[str, Any], where: str, kind: str) -> str:
     return name
 
 
-def parse_tool_choice(value: Any, tools: list[Tool]) -> ToolChoice:
+def parse_tool_choice(value: Any, tools: list[Tool], rules: Rules = OPENAI_RULES) -> ToolChoice:
     if value is None:
         return ToolChoice()
-    if not tools:
+    if not tools and not rules.lenient_tools:
         raise _only_with_tools("tool_choice")
     offered = {tool.name for tool in tools}
     if isinstance(value, str):
@@ -216,18 +217,18 @@ def _top_logprobs(value: Any) -> int | None:
 
 def apply_semantics(data: dict[str, Any], request: ChatRequest, rules: Rules = OPENAI_RULES) -> None:
     """Read the fields of `FIELDS` from the body `data` into `request` (its messages and tools parsed)."""
-    if data.get("tools") == [] and not rules.empty_tools:
+    if data.get("tools") == [] and not rules.lenient_tools:
         raise bad_request(
             "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.",
             param="tools",
             code="empty_array",
         )
-    request.tool_choice = parse_tool_choice(data.get("tool_choice"), request.tools)
+    request.tool_choice = parse_tool_choice(data.get("tool_choice"), request.tools, rules)
     parallel = data.get("parallel_tool_calls")
     if parallel is not None:
         if not isinstance(parallel, bool):
             raise wrong_type("parallel_tool_calls", "a boolean", parallel)
-        if not request.tools:
+        if not request.tools and not rules.lenient_tools:
             raise _only_with_tools("parallel_tool_calls")
         request.parallel_tool_calls = parallel
     request.output = parse_response_format(data.get("response_format"), request, rules)

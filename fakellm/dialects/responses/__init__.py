@@ -16,20 +16,31 @@ from typing import Any, ClassVar
 
 from fakellm.context import RequestContext
 from fakellm.dialects.azure import AzureDialect
-from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec
+from fakellm.dialects.base import Dialect, ErrorResponse, OperationCall, OperationResult, RouteSpec, SampleCall
+from fakellm.dialects.catalogue import catalogue
+from fakellm.dialects.openai import OpenAIDialect
 from fakellm.dialects.openai.encoding import NATIVE
-from fakellm.dialects.openai.errors import error_object
-from fakellm.dialects.openai.family import JSON_MEDIA_TYPE, bearer_key
+from fakellm.dialects.openai.family import bearer_key
+from fakellm.dialects.openai.readback import parse_error_body
+from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.dialects.responses import operations
 from fakellm.dialects.responses.events import SSE_MEDIA_TYPE, failure_event, stream_frames
 from fakellm.dialects.responses.ids import ResponseIds
-from fakellm.dialects.responses.objects import final_output, final_status, plan_output, response_ids, response_json
+from fakellm.dialects.responses.objects import (
+    final_output,
+    final_status,
+    incomplete_reason,
+    plan_output,
+    response_ids,
+    response_json,
+    whole_body,
+)
+from fakellm.dialects.responses.readback import parse_events, parse_response_body
 from fakellm.dialects.responses.request import ResponsesOptions, parse_responses_body
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
-from fakellm.frames import StreamPlan, StreamScript, content_cut
-from fakellm.ids import HEX
+from fakellm.frames import StreamPlan
 from fakellm.model import ChatRequest, Message, Reply, TextPart, ToolCall
 from fakellm.tokens import reply_usage
 
@@ -63,9 +74,21 @@ class ResponsesDialect(Dialect):
     name: ClassVar[str] = "responses"
     client_base_path: ClassVar[str] = "/v1"
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/v1/responses") + stored_routes("/responses")
+    stream_cache_control: ClassVar[str | None] = None  # OpenAI's streams carry none
+    shares_upstream_with: ClassVar[str | None] = "openai"  # recorded through OpenAI's host
+
+    @classmethod
+    def sample_call(cls, text: str, model: str, key: str, *, stream: bool) -> SampleCall | None:
+        path = cls.routes[0].pattern
+        return SampleCall(path, cls.sample_headers(key), {"model": model, "input": text, "stream": stream})
+
+    @classmethod
+    def sample_headers(cls, key: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {key}"}
 
     def __init__(self) -> None:
         self.store = ResponseStore()
+        self._openai = OpenAIDialect()
 
     def reset(self) -> None:
         self.store.clear()
@@ -74,10 +97,23 @@ class ResponsesDialect(Dialect):
         return bearer_key(ctx)
 
     def response_headers(self, ctx: RequestContext) -> dict[str, str]:
-        return {"x-request-id": "req_" + ctx.ids.token(32, HEX), "openai-version": "2020-10-01"}
+        return self._openai.response_headers(ctx)  # the same API host as chat completions
 
     def model_name(self, model: str) -> str:
-        return model
+        """The model as the response names it: the catalogue's dated snapshot (OpenAI's for this
+        dialect, Azure's deployments for Azure's), or the name as given."""
+        return catalogue().reported(self.name, model)
+
+    # --- reading answers back (`fakellm record`) ------------------------------------------------
+
+    def parse_response(self, body: bytes) -> ReadBack | None:
+        return parse_response_body(body)
+
+    def parse_stream(self, events: list[SseEvent]) -> ReadBack | None:
+        return parse_events(events)
+
+    def parse_error(self, body: bytes) -> ErrorText | None:
+        return parse_error_body(body)
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -117,8 +153,10 @@ class ResponsesDialect(Dialect):
         usage = reply_usage(request, replies)
         output = final_output(planned, status)
         name = self.model_name(model)
-        body = response_json(request, name, ids, int(ctx.wall_time), status=status, output=output, usage=usage)
-        encoded = NATIVE.encode(body).encode()
+        reason = incomplete_reason(replies)
+        created = int(ctx.wall_time)
+        body = response_json(request, name, ids, created, status=status, output=output, usage=usage, reason=reason)
+        encoded = whole_body(body)
         self._remember(request, replies, body, len(encoded))
         return encoded
 
@@ -129,19 +167,12 @@ class ResponsesDialect(Dialect):
         self._remember(request, replies, final, len(frames[-1].data))
         return StreamPlan(SSE_MEDIA_TYPE, frames)
 
-    def frame_stream(
-        self, request: ChatRequest, replies: list[Reply], model: str, ctx: RequestContext, script: StreamScript
-    ) -> StreamPlan:
-        """As the base does, but the failure event is numbered after the last event sent."""
-        plan = self.render_stream(request, replies, model, ctx)
-        if script.cut_after is not None:
-            event = None
-            if script.ending == "error" and script.error is not None:
-                sequence = content_cut(plan.frames, script.cut_after)
-                ids = response_ids(request, ctx)
-                event = failure_event(script.error, sequence, request, self.model_name(model), ids, int(ctx.wall_time))
-            plan.end_after(script.cut_after, event)
-        return plan
+    def stream_error_frame(
+        self, error: ApiError, request: ChatRequest, model: str, ctx: RequestContext, position: int
+    ) -> bytes:
+        """`response.failed` or an `error` event, numbered after the `position` events sent."""
+        ids = response_ids(request, ctx)
+        return failure_event(error, position, request, self.model_name(model), ids, int(ctx.wall_time))
 
     async def operate(self, operation: str, call: OperationCall) -> OperationResult:
         return operations.operate(self.store, operation, call)
@@ -153,8 +184,7 @@ class ResponsesDialect(Dialect):
     # --- errors ----------------------------------------------------------------------------------
 
     def render_error(self, error: ApiError, ctx: RequestContext) -> ErrorResponse:
-        body = NATIVE.encode({"error": error_object(error)}).encode()
-        return ErrorResponse(error.status, {"content-type": JSON_MEDIA_TYPE, **error.headers}, body)
+        return self._openai.render_error(error, ctx)
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:
         ids = response_ids(request, ctx)
@@ -168,9 +198,15 @@ class AzureResponsesDialect(ResponsesDialect):
 
     name: ClassVar[str] = "azure_responses"
     client_base_path: ClassVar[str] = ""
+    shares_upstream_with: ClassVar[str | None] = "azure"
     routes: ClassVar[tuple[RouteSpec, ...]] = stored_routes("/openai/v1/responses") + stored_routes("/openai/responses")
     error_prefixes: ClassVar[tuple[str, ...]] = ("/openai/v1/responses", "/openai/responses")
     key_headers: ClassVar[tuple[str, ...]] = ("api-key", "authorization")
+    stream_cache_control: ClassVar[str | None] = AzureDialect.stream_cache_control
+
+    @classmethod
+    def sample_headers(cls, key: str) -> dict[str, str]:
+        return {"api-key": key}
 
     def __init__(self) -> None:
         super().__init__()
@@ -184,9 +220,6 @@ class AzureResponsesDialect(ResponsesDialect):
 
     def rate_limit_headers(self, status: RateLimitStatus) -> dict[str, str]:
         return self._azure.rate_limit_headers(status)
-
-    def model_name(self, model: str) -> str:
-        return self._azure.model_name(model)
 
     def parse(self, body: Any, ctx: RequestContext) -> ChatRequest:
         if not ctx.route_path.startswith("/openai/v1/") and not ctx.query.get("api-version"):

@@ -26,6 +26,7 @@ from fakellm.dialects.responses.objects import (
     Planned,
     final_output,
     final_status,
+    incomplete_reason,
     item_json,
     output_text_part,
     response_json,
@@ -111,7 +112,8 @@ def stream_frames(
         w.add("response.output_item.done", item=item_json(item, item_status), output_index=index)
     usage = reply_usage(request, replies)
     output = final_output(planned, status)
-    final = response_json(request, model, ids, created, status=status, output=output, usage=usage)
+    reason = incomplete_reason(replies)
+    final = response_json(request, model, ids, created, status=status, output=output, usage=usage, reason=reason)
     w.add("response.completed" if status == "completed" else "response.incomplete", response=final)
     return w.frames, final
 

@@ -9,6 +9,7 @@ say the same thing. The order of keys follows captures of 2026 traffic (docs/wir
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -65,6 +66,12 @@ def plan_output(request: ChatRequest, replies: list[Reply], ids: ResponseIds) ->
     return planned
 
 
+def whole_body(value: Any) -> bytes:
+    """A whole JSON body as the Responses API sends one since 2026: one line, `", "` and `": "` between
+    items, non-ASCII escaped (the content-length of recorded bodies matches exactly this form)."""
+    return json.dumps(value).encode()
+
+
 def output_text_part(text: str) -> dict[str, Any]:
     return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
 
@@ -104,9 +111,16 @@ def usage_json(usage: Usage) -> dict[str, Any]:
     }
 
 
-def is_incomplete(replies: list[Reply]) -> bool:
-    """Cut short by `max_output_tokens`."""
-    return any(r.resolved_finish_reason == "length" for r in replies)
+INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
+
+
+def incomplete_reason(replies: list[Reply]) -> str | None:
+    """Why the response stopped short: `max_output_tokens` (cut by the limit), `content_filter`, or None."""
+    for reply in replies:
+        reason = INCOMPLETE_REASONS.get(reply.resolved_finish_reason)
+        if reason is not None:
+            return reason
+    return None
 
 
 def response_json(
@@ -119,6 +133,7 @@ def response_json(
     output: list[dict[str, Any]],
     usage: Usage | None = None,
     error: dict[str, Any] | None = None,
+    reason: str | None = None,
 ) -> dict[str, Any]:
     """The response object, in OpenAI's key order."""
     options = request.options_as(ResponsesOptions)
@@ -132,7 +147,7 @@ def response_json(
         "completed_at": int(time.time()) if finished else None,
         "error": error,
         "frequency_penalty": 0.0,
-        "incomplete_details": {"reason": "max_output_tokens"} if status == "incomplete" else None,
+        "incomplete_details": {"reason": reason or "max_output_tokens"} if status == "incomplete" else None,
         "instructions": options.instructions,
         "max_output_tokens": options.max_output_tokens,
         "max_tool_calls": None,
@@ -162,7 +177,7 @@ def response_json(
 
 
 def final_status(replies: list[Reply]) -> Status:
-    return "incomplete" if is_incomplete(replies) else "completed"
+    return "incomplete" if incomplete_reason(replies) else "completed"
 
 
 def final_output(planned: list[Planned], status: Status) -> list[dict[str, Any]]:

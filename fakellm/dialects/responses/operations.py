@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakellm.dialects.base import OperationCall, OperationResult
-from fakellm.dialects.openai.encoding import NATIVE
+from fakellm.dialects.responses.objects import whole_body
 from fakellm.dialects.responses.store import ResponseStore, StoredResponse
 from fakellm.errors import ApiError, bad_request
 
@@ -22,7 +22,7 @@ DEFAULT_LIMIT = 20
 
 
 def _json(value: Any) -> OperationResult:
-    return OperationResult(NATIVE.encode(value).encode())
+    return OperationResult(whole_body(value))
 
 
 def find(store: ResponseStore, call: OperationCall) -> tuple[str, StoredResponse]:

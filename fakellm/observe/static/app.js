@@ -144,8 +144,9 @@ function renderConnect() {
     if (d.snippet) {
       const pre = el("pre", { class: "snippet" }, fill(d.snippet));
       pre.dataset.template = d.snippet;
-      card.append(el("div", { class: "field" }, el("span", { class: "name" }, "SDK"), pre,
-        copyButton(() => pre.textContent)));
+      card.append(el("div", { class: "snippet-block" },
+        el("div", { class: "snippet-head" }, el("span", { class: "name" }, "SDK"), copyButton(() => pre.textContent)),
+        pre));
     }
     card.append(el("p", { class: "calls" }, "Routes: " + d.routes.join(", ")));
     dialects.append(card);
