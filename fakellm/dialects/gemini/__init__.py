@@ -225,6 +225,8 @@ class GeminiDialect(Dialect):
             "content": {"parts": parts or [{"text": ""}], "role": "model"},
             "finishReason": FINISH_REASONS[reply.resolved_finish_reason],
         }
+        if reply.tool_calls and family is not None and family.finish_message:
+            body["finishMessage"] = "Model generated function call(s)."
         if request.logprobs:
             body.update(logprobs_fields(text_logprobs(reply.text, request.top_logprobs), request.top_logprobs, True))
         body["index"] = index
