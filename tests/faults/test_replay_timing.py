@@ -3,6 +3,8 @@ over the recorded chunks however the replaying dialect frames the text, scaled b
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from fakellm.dialects.openai import OpenAIDialect
@@ -43,18 +45,18 @@ def _request(stream: bool) -> ChatRequest:
 def test_the_stage_plays_the_recording_over_any_latency_and_speed_zero_is_instant() -> None:
     spec = FaultSpec.model_validate({"latency": {"ttft_ms": 5000}, "timing": {"ttft_ms": 250}})
     ctx = context_for(OpenAIDialect())
-    whole = FaultStage(replay_speed=2).plan(ctx, _request(False), [Reply("hi")], "m", spec, "s")
+    whole = asyncio.run(FaultStage(replay_speed=2).plan(ctx, _request(False), [Reply("hi")], "m", spec, "s"))
     assert whole.delay == pytest.approx(0.125)
-    streamed = FaultStage().plan(ctx, _request(True), [Reply("hi")], "m", spec, "s")
+    streamed = asyncio.run(FaultStage().plan(ctx, _request(True), [Reply("hi")], "m", spec, "s"))
     delivery = streamed.deliver(StreamPlan("text/event-stream", _frames(2)))
     assert delivery.offsets is not None
     assert delivery.offsets[1] == pytest.approx(0.25)
-    assert FaultStage(replay_speed=0).plan(ctx, _request(True), [Reply("hi")], "m", spec, "s") is NO_FAULTS
+    assert asyncio.run(FaultStage(replay_speed=0).plan(ctx, _request(True), [Reply("hi")], "m", spec, "s")) is NO_FAULTS
 
 
 def test_a_recording_cut_off_by_a_hang_up_replays_what_came_then_stalls() -> None:
     spec = FaultSpec.model_validate({"timing": {"ttft_ms": 100, "chunk_offsets_ms": [100, 150], "hung_up_ms": 160}})
-    plan = FaultStage().plan(context_for(OpenAIDialect()), _request(True), [Reply("hi")], "m", spec, "s")
+    plan = asyncio.run(FaultStage().plan(context_for(OpenAIDialect()), _request(True), [Reply("hi")], "m", spec, "s"))
     framed = StreamPlan("text/event-stream", _frames(2), b"data: [DONE]\n\n")
     framed.end_after(plan.script.cut_after or 0)
     delivery = plan.deliver(framed)
