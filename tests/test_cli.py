@@ -208,6 +208,18 @@ def test_replay_speed_flag(clean_env: pytest.MonkeyPatch) -> None:
     assert config_from_args(build_parser().parse_args(["serve", "--replay-speed", "2.5"])).replay_speed == 2.5
 
 
+def test_strict_models_flag(clean_env: pytest.MonkeyPatch) -> None:
+    assert config_from_args(build_parser().parse_args(["serve"])).strict_models is False
+    assert config_from_args(build_parser().parse_args(["serve", "--strict-models"])).strict_models is True
+
+
+def test_check_speaks_each_dialect() -> None:
+    args = build_parser().parse_args(["check", "http://x/v1beta", "--dialect", "gemini"])
+    assert args.dialect == "gemini"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["check", "http://x", "--dialect", "claude"])
+
+
 def test_record_refuses_bad_options_without_a_traceback(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = str(tmp_path / "r.yaml")
     unknown = run_cli("record", "--upstream", "claude=https://x", "--out", out, "--name", "r")

@@ -66,7 +66,8 @@ def judge_models(target: Target, answer: Answer) -> Check:
 # --- Gemini's own answers --------------------------------------------------------------------------------
 
 
-def _text_of(chunk: Any) -> str:
+def gemini_text(chunk: Any) -> str:
+    """The text (not thoughts) of a Gemini response's first candidate."""
     candidates = chunk.get("candidates") if isinstance(chunk, dict) else None
     if not isinstance(candidates, list) or not candidates or not isinstance(candidates[0], dict):
         return ""
@@ -98,7 +99,7 @@ def judge_gemini_stream(capture: StreamCapture) -> list[Check]:
         checks.append(ok("stream.finish", f"finishReason {last['finishReason']!r} on the last event"))
     else:
         checks.append(fail("stream.finish", "the last event carries no finishReason"))
-    text = "".join(_text_of(c) for c in chunks)
+    text = "".join(gemini_text(c) for c in chunks)
     checks.append(ok("stream.text", cut(text, 60)) if text else warn("stream.text", "no text"))
     return checks
 
@@ -111,6 +112,6 @@ def judge_gemini_json(answer: Answer) -> list[Check]:
         body = json.loads(answer.body)
     except ValueError:
         return [status, fail("json.content", f"expected a JSON object, got {snippet(answer.body, 60)!r}")]
-    text = _text_of(body)
+    text = gemini_text(body)
     found = ok("json.content", f"candidates[0] {cut(text, 60)!r}") if text else fail("json.content", "no text")
     return [status, found]

@@ -20,6 +20,7 @@ from fakellm import __version__
 from fakellm.check.json_checks import judge_json, judge_wrong_key
 from fakellm.check.probe import Answer, StreamCapture, capture_stream, send_json
 from fakellm.check.provider_checks import (
+    gemini_text,
     judge_gemini_json,
     judge_gemini_stream,
     judge_headers,
@@ -64,7 +65,9 @@ def _has_content(event: SseEvent) -> bool:
         chunk = json.loads(event.data or "")
     except ValueError:
         return False
-    return isinstance(chunk, dict) and any(delta_of(c).get("content") for c in choices_of(chunk))
+    if not isinstance(chunk, dict):
+        return False
+    return any(delta_of(c).get("content") for c in choices_of(chunk)) or bool(gemini_text(chunk))
 
 
 async def _run(url: str, api_key: str | None, model: str, timeout: float, grace: float, target: Target) -> Report:

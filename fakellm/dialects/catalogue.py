@@ -57,6 +57,7 @@ class Family:
     function_call_ids: bool = True
     finish_chunk: FinishChunk = "own"
     signature_on_finish: bool = False
+    finish_message: bool = False
 
     def check(self, body: Mapping[str, Any]) -> None:
         """Raise the provider's 400 for the first field of `body` this family refuses."""
@@ -113,6 +114,7 @@ def _family(dialect: str, data: Mapping[str, Any]) -> Family:
         function_call_ids=bool(data.get("function_call_ids", True)),
         finish_chunk=data.get("finish_chunk", "own"),
         signature_on_finish=bool(data.get("signature_on_finish", False)),
+        finish_message=bool(data.get("finish_message", False)),
     )
 
 

@@ -342,3 +342,8 @@ def test_cli_checks_the_key_of_fakellm_serve_api_key() -> None:
     finally:
         serve.kill()
         serve.wait()
+
+
+def test_gemini_timings_count_its_text_as_content(server: ServerThread) -> None:
+    figures = run_check(server.url + "/v1beta", timeout=10, dialect="gemini").figures
+    assert figures["first_token_ms"] is not None

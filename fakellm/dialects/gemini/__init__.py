@@ -225,6 +225,8 @@ class GeminiDialect(Dialect):
             "content": {"parts": parts or [{"text": ""}], "role": "model"},
             "finishReason": FINISH_REASONS[reply.resolved_finish_reason],
         }
+        if reply.tool_calls and family is not None and family.finish_message:
+            body["finishMessage"] = "Model generated function call(s)."
         if request.logprobs:
             body.update(logprobs_fields(text_logprobs(reply.text, request.top_logprobs), request.top_logprobs, True))
         body["index"] = index
@@ -363,10 +365,12 @@ class GeminiDialect(Dialect):
             error.details.setdefault("api_version", ctx.path_params.get("version", "v1beta"))
             error.details.setdefault("method", ctx.path_params.get("method", "generateContent"))
         text = pretty({"error": error_object(error)})
-        array_stream = ctx.path_params.get("method") == "streamGenerateContent" and not sse(ctx)
-        # A streamed-array request gets its error inside a one-element array, as Google sends it.
-        body = f"[{text}\n]" if array_stream else text + "\n"
-        headers = {"content-type": JSON_MEDIA_TYPE, **error.headers}
+        streamed = ctx.path_params.get("method") == "streamGenerateContent"
+        # A streamed-array request gets its error inside a one-element array, as Google sends it; an
+        # `alt=sse` request gets the plain JSON error labelled as an event stream, as Google labels it.
+        body = f"[{text}\n]" if streamed and not sse(ctx) else text + "\n"
+        media_type = SSE_MEDIA_TYPE if streamed and sse(ctx) else JSON_MEDIA_TYPE
+        headers = {"content-type": media_type, **error.headers}
         return ErrorResponse(error_status(error), headers, body.encode())
 
     def render_stream_error(self, error: ApiError, request: ChatRequest, ctx: RequestContext) -> bytes:

@@ -20,7 +20,7 @@ from fakellm.dialects.openai.policy import HIDDEN, Policy, Reasoning
 from fakellm.ids import IdSource
 from fakellm.model import Reply, ToolCall, Usage
 
-ChunkKind = Literal["role", "text", "reasoning", "tool_open", "tool_args", "tool_whole", "finish", "usage"]
+ChunkKind = Literal["role", "role_tool", "text", "reasoning", "tool_open", "tool_args", "tool_whole", "finish", "usage"]
 Edge = Literal["", "first", "last"]
 
 # --- bodies ------------------------------------------------------------------------------------------
@@ -133,6 +133,13 @@ def delta(policy: Policy, form: ChunkForm, v: Mapping[str, Any]) -> dict[str, An
     kind = form.kind
     if kind == "role":
         body: dict[str, Any] = {"role": "assistant", "content": form.content}
+        if policy.role_refusal:
+            body["refusal"] = None
+        return body
+    if kind == "role_tool":  # the role and a lone tool call's opening in one delta
+        call = {"index": v["tool_index"], "id": v["call_id"], "type": "function"}
+        tool = {**call, "function": {"name": v["name"], "arguments": ""}}
+        body = {"role": "assistant", "content": None, "tool_calls": [tool]}
         if policy.role_refusal:
             body["refusal"] = None
         return body

@@ -62,6 +62,7 @@ class Policy:
     role_chunks: bool = True  # each choice opens with a role chunk ...
     role_refusal: bool = True  # ... with `refusal: null`
     role_content_null_for_tools: bool = True  # ... and null content for a choice of only tool calls
+    role_with_lone_tool: bool = False  # one streamed tool call, alone, opens in the role's delta (OpenAI)
     role_on_deltas: bool = False  # every delta repeats the role (Gemini)
     interleave: bool = True  # n > 1 choices round-robin, else one after the other
     whole_tool_calls: bool = False  # a tool call in one delta, else an opening and argument fragments
@@ -87,7 +88,7 @@ class Policy:
             raise ValueError("a stream's first fields ride on its first role chunk: they need role chunks")
 
 
-OPENAI = Policy()
+OPENAI = Policy(role_with_lone_tool=True)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -50,7 +50,8 @@ def stream_frames(
     last: Edge = "last" if policy.last_fields is not None or "usage" in writer.values else ""
 
     cursor = LogprobCursor(request.top_logprobs) if request.logprobs else None
-    if policy.role_chunks:  # the first role chunk carries the stream's first fields
+    lone = _lone_tool_call(policy, replies, cursor)
+    if policy.role_chunks and not lone:  # the first role chunk carries the stream's first fields
         first: Edge = "first" if policy.first_fields is not None else ""
         opening = logprobs_object([]) if cursor is not None else None
         for i, reply in enumerate(replies):
@@ -63,7 +64,7 @@ def stream_frames(
         text = writer.text
         for piece in interleave(per_choice):
             if piece.kind != "text":
-                _write_piece(frames, writer, policy, piece, replies, reasoning, cursor=cursor)
+                _write_piece(frames, writer, policy, piece, replies, reasoning, cursor=cursor, lone=lone)
             elif cursor is None:  # most pieces: written here rather than in `_write_piece`
                 append(Frame(text(piece.choice, piece.text), 1))
             else:
@@ -78,6 +79,14 @@ def stream_frames(
     if usage_chunk:
         append(Frame(writer.usage(reply_usage(request, replies))))
     return frames
+
+
+def _lone_tool_call(policy: Policy, replies: list[Reply], cursor: LogprobCursor | None) -> bool:
+    """Whether the stream is one choice of one tool call and nothing else, whose role chunk the policy
+    merges with the call's opening (OpenAI streams it so)."""
+    if not policy.role_with_lone_tool or policy.whole_tool_calls or policy.first_fields is not None or cursor:
+        return False
+    return len(replies) == 1 and len(replies[0].tool_calls) == 1 and not (replies[0].text or replies[0].reasoning)
 
 
 def _write_finishing(
@@ -121,7 +130,9 @@ def _write_piece(
     finish: str | None = None,
     edge: Edge = "",
     cursor: LogprobCursor | None = None,
+    lone: bool = False,
 ) -> None:
+    """One piece as its chunk (`lone`: a tool call's opening also carries the role)."""
     index = piece.choice
     if piece.kind == "text":
         own = None
@@ -136,5 +147,7 @@ def _write_piece(
         frames.append(Frame(writer.tool_whole(index, piece.tool_index, call, finish, edge), 1))
     else:
         if piece.first_of_tool:
-            frames.append(Frame(writer.tool_open(index, piece.tool_index, replies[index].tool_calls[piece.tool_index])))
+            call = replies[index].tool_calls[piece.tool_index]
+            opening = writer.role_tool if lone else writer.tool_open
+            frames.append(Frame(opening(index, piece.tool_index, call)))
         frames.append(Frame(writer.tool_args(index, piece.tool_index, piece.text, finish, edge), 1))

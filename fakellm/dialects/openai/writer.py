@@ -119,6 +119,12 @@ class ChunkWriter:
             return "".join(pieces).encode()
         return self.write("reasoning", {"index": index, "text": text}, edge, finish, reasoning=style)
 
+    def role_tool(self, index: int, tool_index: int, call: ToolCall) -> bytes:
+        """The role chunk and the opening of the choice's one tool call, together."""
+        return self.write(
+            "role_tool", {"index": index, "tool_index": tool_index, "call_id": call.id, "name": call.name}
+        )
+
     def tool_open(self, index: int, tool_index: int, call: ToolCall) -> bytes:
         return self.write(
             "tool_open", {"index": index, "tool_index": tool_index, "call_id": call.id, "name": call.name}
