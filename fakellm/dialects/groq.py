@@ -211,6 +211,8 @@ POLICY = Policy(
 class GroqDialect(OpenAIFamilyDialect):
     name: ClassVar[str] = "groq"
     client_base_path: ClassVar[str] = ""  # the SDK adds its own path
+    # LiteLLM's `groq/` provider wants the full OpenAI-compatible base as its `api_base`.
+    other_base_paths: ClassVar[dict[str, str]] = {"litellm_groq": "/openai/v1"}
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec("POST", "/openai/v1/chat/completions", "chat"),
         RouteSpec("GET", "/openai/v1/models", "models"),

@@ -30,6 +30,8 @@ def banner(root: str, scenarios: list[str]) -> str:
         f"  Groq             base_url={urls['groq']}",
         f"  Responses API    base_url={urls['responses']}  (client.responses; Azure: azure_endpoint as above)",
         f"  Anthropic        base_url={urls['anthropic']}  (ANTHROPIC_BASE_URL; the SDK adds /v1/messages)",
+        "  Embeddings       the same base URLs (client.embeddings, AzureOpenAI, google-genai embed_content)",
+        f"  LiteLLM          api_base={urls['litellm_groq']} for groq/…, {urls['litellm_gemini']} for gemini/…",
         "",
         f"  scenarios: {', '.join(scenarios)}",
         f"  pick one with {root}/s/<scenario>/v1, the header X-FakeLLM-Scenario, or model 'fakellm/<scenario>'",

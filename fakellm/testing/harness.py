@@ -220,6 +220,16 @@ class FakeLLM:
         return self.base_urls()["groq"]
 
     @property
+    def litellm_groq_base_url(self) -> str:
+        """LiteLLM's `api_base` for `groq/…` models (the provider's full OpenAI-compatible base)."""
+        return self.base_urls()["litellm_groq"]
+
+    @property
+    def litellm_gemini_base_url(self) -> str:
+        """LiteLLM's `api_base` for `gemini/…` models (with the API version)."""
+        return self.base_urls()["litellm_gemini"]
+
+    @property
     def anthropic_base_url(self) -> str:
         """The server root: the anthropic SDK adds `/v1/messages` itself."""
         return self.base_urls()["anthropic"]

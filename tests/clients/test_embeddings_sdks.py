@@ -197,3 +197,13 @@ def test_gemini_openai_compatible_embeddings(llm: FakeLLM) -> None:
     reply = client.embeddings.create(model="gemini-embedding-001", input="hello")
     assert len(reply.data[0].embedding) == 1536 or len(reply.data[0].embedding) > 0
     assert llm.requests.last.dialect == "gemini_openai"
+
+
+def test_strict_models_serve_the_embedding_models_and_refuse_others() -> None:
+    with FakeLLM(strict_models=True) as strict:
+        client = openai.OpenAI(base_url=strict.openai_base_url, api_key="k", max_retries=0)
+        assert len(client.embeddings.create(model="text-embedding-3-large", input="x").data[0].embedding) == 3072
+        with pytest.raises(openai.NotFoundError):
+            client.embeddings.create(model="text-embedding-4-tiny", input="x")
+        gemini = genai.Client(api_key="k", http_options=types.HttpOptions(base_url=strict.gemini_base_url))
+        assert gemini.models.embed_content(model="gemini-embedding-001", contents="x").embeddings

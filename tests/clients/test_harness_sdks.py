@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import groq
+import httpx
 import openai
 import pytest
 from google import genai
@@ -124,3 +125,19 @@ def test_gemini_async_streaming():
             return text
 
     assert asyncio.run(main()) == "blue sky"
+
+
+def test_litellm_bases_reach_the_groq_and_gemini_dialects():
+    # LiteLLM's groq/ provider posts {api_base}/chat/completions; its gemini/ one {api_base}/models/…
+    with FakeLLM() as llm:
+        assert llm.litellm_groq_base_url == llm.url + "/openai/v1"
+        assert llm.litellm_gemini_base_url == llm.url + "/v1beta"
+        client = openai.OpenAI(base_url=llm.litellm_groq_base_url, api_key="gsk-test", max_retries=0)
+        reply = client.chat.completions.create(model="llama-3.3-70b-versatile", messages=MESSAGES)  # type: ignore[arg-type]
+        assert reply.choices[0].message.content == "blue sky"
+        assert llm.requests.last.dialect == "groq"
+        body = {"contents": [{"role": "user", "parts": [{"text": "Repeat with me: blue sky"}]}]}
+        url = f"{llm.litellm_gemini_base_url}/models/gemini-2.5-flash:generateContent"
+        response = httpx.post(url, json=body, headers={"x-goog-api-key": "AIza-test"})
+        assert response.json()["candidates"][0]["content"]["parts"][0]["text"] == "blue sky"
+        assert llm.requests.last.dialect == "gemini"

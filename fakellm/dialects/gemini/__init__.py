@@ -142,6 +142,8 @@ def final_usage(usage: Usage) -> dict[str, Any]:
 
 class GeminiDialect(Dialect):
     name: ClassVar[str] = "gemini"
+    # LiteLLM's `gemini/` provider wants the API version in its `api_base`.
+    other_base_paths: ClassVar[dict[str, str]] = {"litellm_gemini": "/v1beta"}
     routes: ClassVar[tuple[RouteSpec, ...]] = (
         RouteSpec(
             "POST",
