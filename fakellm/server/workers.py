@@ -73,12 +73,13 @@ class WorkerServer(uvicorn.Server):
 
 def run_worker(config: ServerConfig, ready: Event, supervisor: int) -> None:
     """One worker's process: a whole server on its own `SO_REUSEPORT` socket."""
-    from fakellm.server.serve import build_server_config  # this module is imported by serve
+    from fakellm.server.serve import build_server_config, quiet_collector  # this module is imported by serve
 
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         settings, _ = build_server_config(config)
         sock = reuseport_socket(config.host, config.port)
         sock.listen(2048)
+        quiet_collector()
         WorkerServer(settings, ready, supervisor).run(sockets=[sock])
 
 
