@@ -1,7 +1,9 @@
 """Structured output, obeyed: a reply's text made valid JSON for the requested output format.
 
-`json_object`: the text must be a JSON object; prose is wrapped as `{"answer": "<the text>"}`, which
-keeps what the scenario said visible. `json_schema`: the text must be JSON valid for the schema; text
+`json_object`: the text must be a JSON object. When the prompt shows a JSON Schema (as instructor's
+JSON mode and many prompts do: "answer in JSON matching this schema: {…}"), the object is made to fit
+it, as a model reading the prompt would; otherwise prose is wrapped as `{"answer": "<the text>"}`,
+which keeps what the scenario said visible. `json_schema`: the text must be JSON valid for the schema; text
 that already is (a scenario's `json:` reply, or fixed text) is sent as it is, anything else is
 replaced by a value generated from the schema, and the journal says why. A reply that only calls
 tools has no text to shape and is left alone. When the schema has a field for prose (`answer`,
@@ -40,13 +42,17 @@ def obey_output(request: ChatRequest, reply: Reply, gen: Generator) -> None:
         return
     value, why = _parsed(reply.text) if reply.text.strip() else (None, "empty")
     if output.kind == "json_object":
-        if why is None and isinstance(value, dict):
+        schema = prompt_schema(request)
+        if schema is None:
+            if why is None and isinstance(value, dict):
+                return
+            reply.text = compact({"answer": reply.text})
+            reply.adjustments.append("response_format json_object: the text was not a JSON object, so it was wrapped")
             return
-        reply.text = compact({"answer": reply.text})
-        reply.adjustments.append("response_format json_object: the text was not a JSON object, so it was wrapped")
-        return
-    schema = output.schema if isinstance(output.schema, dict) else {}
-    label = f"json_schema {output.name!r}" if output.name else "json_schema"
+        label = "json_object with a JSON Schema in the prompt"
+    else:
+        schema = output.schema if isinstance(output.schema, dict) else {}
+        label = f"json_schema {output.name!r}" if output.name else "json_schema"
     if why is None:
         why = problem(value, schema)
         if why is None:
@@ -63,6 +69,33 @@ def obey_output(request: ChatRequest, reply: Reply, gen: Generator) -> None:
     left = problem(made, schema)
     if left is not None:
         reply.adjustments.append(f"response_format {label}: the generated value may not meet the schema: {left}")
+
+
+PROMPT_SCAN_CHARS = 65_536  # of each message, searched for a schema
+PROMPT_SCAN_STARTS = 16  # `{` positions tried in each message
+
+
+def prompt_schema(request: ChatRequest) -> dict[str, Any] | None:
+    """The last JSON Schema of an object that a system, developer or user message shows, if any (bounded:
+    the first `PROMPT_SCAN_CHARS` of a message, at most `PROMPT_SCAN_STARTS` places in it)."""
+    decoder = json.JSONDecoder()
+    found: dict[str, Any] | None = None
+    for message in request.messages:
+        if message.role not in ("system", "developer", "user"):
+            continue
+        text = message.text[:PROMPT_SCAN_CHARS]
+        start, tries = text.find("{"), 0
+        while start != -1 and tries < PROMPT_SCAN_STARTS:
+            tries += 1
+            try:
+                value, end = decoder.raw_decode(text, start)
+            except (json.JSONDecodeError, RecursionError):
+                start = text.find("{", start + 1)
+                continue
+            if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+                found = value
+            start = text.find("{", end)
+    return found
 
 
 # Where a model would put its prose answer in a structured reply, when the schema has such a field.

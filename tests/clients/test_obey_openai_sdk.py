@@ -106,6 +106,29 @@ def test_json_object_gets_a_json_object(client: openai.OpenAI) -> None:
     assert isinstance(json.loads(completion.choices[0].message.content or ""), dict)
 
 
+class Visit(BaseModel):
+    city: str
+    code: str = Field(pattern=r"^[A-Z]{3}$")
+    nights: int
+
+
+def test_json_object_follows_a_schema_the_prompt_shows(client: openai.OpenAI) -> None:
+    # instructor's JSON mode: response_format json_object, and the schema in the system prompt
+    system = (
+        "As a genius expert, your task is to understand the content and provide the parsed objects in json "
+        f"that match the following json_schema:\n\n{json.dumps(Visit.model_json_schema(), indent=2)}\n\n"
+        "Make sure to return an instance of the JSON, not the schema itself"
+    )
+    completion = client.chat.completions.create(
+        model="gpt-4o",
+        messages=[{"role": "system", "content": system}, {"role": "user", "content": "Three nights in Lisbon"}],
+        response_format={"type": "json_object"},
+    )
+    visit = Visit.model_validate_json(completion.choices[0].message.content or "")
+    assert visit.code.isupper()
+    assert len(visit.code) == 3
+
+
 def test_a_scenarios_text_that_fits_is_sent_as_it_is(client: openai.OpenAI) -> None:
     given = '{"a":1}'
     completion = client.chat.completions.create(

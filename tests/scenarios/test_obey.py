@@ -309,3 +309,20 @@ def test_prose_does_not_go_in_a_field_it_would_not_fit() -> None:
     assert len(json.loads(out.text)["answer"]) <= 3
     names = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
     assert json.loads(one(schema_request(names), Reply("Ann is 30")).text)["name"] != "Ann is 30"
+
+
+def test_prompt_schema_is_found_bounded_and_the_last_one_wins() -> None:
+    from fakellm.model import ChatRequest, Message, TextPart
+    from fakellm.scenarios.structured import PROMPT_SCAN_STARTS, prompt_schema
+
+    def request(*texts: str) -> ChatRequest:
+        return ChatRequest("openai", "m", [Message("user", [TextPart(t)]) for t in texts])
+
+    first = '{"type": "object", "properties": {"a": {"type": "string"}}}'
+    second = '{"type": "object", "properties": {"b": {"type": "integer"}}}'
+    assert prompt_schema(request(f"use {first} please")) == {"type": "object", "properties": {"a": {"type": "string"}}}
+    assert prompt_schema(request(first, f"no, {second}")) is not None
+    assert prompt_schema(request(first, f"no, {second}"))["properties"] == {"b": {"type": "integer"}}  # type: ignore[index]
+    assert prompt_schema(request("{not json} and {\"x\": 1}")) is None
+    # past the bounded number of tries the schema is not looked for
+    assert prompt_schema(request("{" * (PROMPT_SCAN_STARTS + 1) + first)) is None
