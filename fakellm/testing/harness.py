@@ -32,6 +32,7 @@ from fakellm.scenarios.closest import NO_RULE_CODE
 from fakellm.scenarios.format import Rule
 from fakellm.server.app import AppSnapshot, FakeLLMApp, build_library
 from fakellm.server.urls import base_urls
+from fakellm.testing.client_urls import ClientUrls
 from fakellm.testing.layers import RuleLayer, ScenarioSource, rule_from, scenario_from_dict, split_sources
 from fakellm.testing.server_thread import ServerThread
 
@@ -85,7 +86,7 @@ def _keys(api_key: str | Iterable[str] | None) -> tuple[str, ...]:
     return (api_key,) if isinstance(api_key, str) else tuple(api_key)
 
 
-class FakeLLM:
+class FakeLLM(ClientUrls):
     """A fakellm server for one test session, script or `with` block.
 
     `scenarios`: scenario files or directories, dicts in the scenario file format, or scenario objects,
@@ -204,37 +205,6 @@ class FakeLLM:
         return base_urls(f"{self.url}/s/{scenario}" if scenario else self.url)
 
     @property
-    def openai_base_url(self) -> str:
-        return self.base_urls()["openai"]
-
-    @property
-    def azure_endpoint(self) -> str:
-        return self.base_urls()["azure"]
-
-    @property
-    def gemini_base_url(self) -> str:
-        return self.base_urls()["gemini"]
-
-    @property
-    def groq_base_url(self) -> str:
-        return self.base_urls()["groq"]
-
-    @property
-    def litellm_groq_base_url(self) -> str:
-        """LiteLLM's `api_base` for `groq/…` models (the provider's full OpenAI-compatible base)."""
-        return self.base_urls()["litellm_groq"]
-
-    @property
-    def litellm_gemini_base_url(self) -> str:
-        """LiteLLM's `api_base` for `gemini/…` models (with the API version)."""
-        return self.base_urls()["litellm_gemini"]
-
-    @property
-    def anthropic_base_url(self) -> str:
-        """The server root: the anthropic SDK adds `/v1/messages` itself."""
-        return self.base_urls()["anthropic"]
-
-    @property
     def api_key(self) -> str:
         """A key the server accepts: the first configured one, or a placeholder when any key passes."""
         keys = self.app.api_keys
@@ -244,20 +214,9 @@ class FakeLLM:
         """Environment variables that point each official SDK at this server (for code that builds its
         own client): OPENAI_BASE_URL, AZURE_OPENAI_ENDPOINT, GOOGLE_GEMINI_BASE_URL, GROQ_BASE_URL,
         ANTHROPIC_BASE_URL and keys."""
-        urls, key = self.base_urls(), self.api_key
-        return {
-            "OPENAI_BASE_URL": urls["openai"],
-            "OPENAI_API_KEY": key,
-            "AZURE_OPENAI_ENDPOINT": urls["azure"],
-            "AZURE_OPENAI_API_KEY": key,
-            "OPENAI_API_VERSION": AZURE_API_VERSION,
-            "GOOGLE_GEMINI_BASE_URL": urls["gemini"],
-            "GEMINI_API_KEY": key,
-            "GROQ_BASE_URL": urls["groq"],
-            "GROQ_API_KEY": key,
-            "ANTHROPIC_BASE_URL": urls["anthropic"],
-            "ANTHROPIC_API_KEY": key,
-        }
+        key = self.api_key
+        keys = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GEMINI_API_KEY", "GROQ_API_KEY", "ANTHROPIC_API_KEY")
+        return {**self.base_url_env(), **dict.fromkeys(keys, key), "OPENAI_API_VERSION": AZURE_API_VERSION}
 
     # --- scenarios and settings, changeable while running ----------------------------------------
 

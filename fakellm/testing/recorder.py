@@ -16,10 +16,11 @@ from fakellm.record.redact import Redactor
 from fakellm.record.upstreams import Upstreams
 from fakellm.record.writer import ScenarioWriter
 from fakellm.server.urls import base_urls
+from fakellm.testing.client_urls import ClientUrls
 from fakellm.testing.server_thread import ServerThread
 
 
-class Recorder:
+class Recorder(ClientUrls):
     """Records every exchange through it into `path`, as scenario `name`."""
 
     def __init__(
@@ -70,33 +71,6 @@ class Recorder:
     def base_urls(self) -> dict[str, str]:
         return base_urls(self.url)
 
-    @property
-    def openai_base_url(self) -> str:
-        return self.base_urls()["openai"]
-
-    @property
-    def azure_endpoint(self) -> str:
-        return self.base_urls()["azure"]
-
-    @property
-    def gemini_base_url(self) -> str:
-        return self.base_urls()["gemini"]
-
-    @property
-    def groq_base_url(self) -> str:
-        return self.base_urls()["groq"]
-
-    @property
-    def anthropic_base_url(self) -> str:
-        return self.base_urls()["anthropic"]
-
     def env(self) -> dict[str, str]:
         """Base URLs for each official SDK (no keys: the real ones go through)."""
-        urls = self.base_urls()
-        return {
-            "OPENAI_BASE_URL": urls["openai"],
-            "AZURE_OPENAI_ENDPOINT": urls["azure"],
-            "GOOGLE_GEMINI_BASE_URL": urls["gemini"],
-            "GROQ_BASE_URL": urls["groq"],
-            "ANTHROPIC_BASE_URL": urls["anthropic"],
-        }
+        return self.base_url_env()
