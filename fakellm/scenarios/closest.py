@@ -18,6 +18,9 @@ from fakellm.scenarios.matching import Matcher, last_tool_result, tool_result_na
 from fakellm.scenarios.regexes import RegexTimeout
 
 NO_RULE_CODE = "fakellm_no_recording"
+# Marks that error on the wire (fakellm's own header, as `x-fakellm-*` request headers are), so that a
+# recorder replaying a cassette first can tell "no recorded answer" from a recorded error.
+NO_RULE_HEADER = "x-fakellm-no-recorded-answer"
 _COMPARED = 400  # characters of each text compared: bounded, whatever the request holds
 _SHOWN = 120  # characters of a text shown in the message
 
@@ -88,4 +91,4 @@ def unmatched_error(
         message += "."
     else:
         message += " Nothing has been recorded in it."
-    return ApiError(400, message, code=NO_RULE_CODE)
+    return ApiError(400, message, code=NO_RULE_CODE, headers={NO_RULE_HEADER: "1"})

@@ -6,7 +6,8 @@ says what happens, as pytest-recording has it:
 
 - `none` (the default): replay only; a missing cassette, or a request it has no answer for, fails the
   test with a message naming the request (and the closest recorded one);
-- `new`: record a cassette that does not exist yet, against the real upstreams; replay the others;
+- `new`: record what is missing against the real upstreams: a whole cassette that does not exist yet,
+  and, in one that does, each request it has no answer for (the rest is replayed from it);
 - `all`: record every cassette again.
 
 Upstreams come from `--fakellm-upstream DIALECT=URL` (repeatable) or `FAKELLM_UPSTREAM_<DIALECT>`.
@@ -52,7 +53,9 @@ def record_mode(config: pytest.Config) -> RecordMode:
 
 
 def should_record(mode: RecordMode, path: Path) -> bool:
-    return mode == "all" or (mode == "new" and not path.exists())
+    """Whether the test runs through the recording proxy (with `new`, also when the cassette exists:
+    then it answers what it can and only the rest is recorded)."""
+    return mode in ("all", "new")
 
 
 def upstreams(config: pytest.Config) -> Upstreams:

@@ -45,7 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fakellm-record",
         default=None,
         choices=("none", "new", "all"),
-        help="cassettes: none replays only (default), new records missing cassettes, all records every one again",
+        help="cassettes: none replays only (default), new records what is missing (whole cassettes, and the "
+        "requests a cassette has no answer for), all records every one again",
     )
     group.addoption(
         "--fakellm-upstream",
@@ -149,12 +150,22 @@ def fakellm(
 def _recording(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, settings: dict[str, Any], path: Path
 ) -> Iterator[Recorder]:
+    from fakellm.config import ServerConfig
+    from fakellm.server.app import FakeLLMApp
     from fakellm.testing import cassettes
     from fakellm.testing.recorder import Recorder
 
     upstreams = cassettes.upstreams(request.config)
-    path.unlink(missing_ok=True)
-    with Recorder(upstreams, path, cassettes.safe_name(request.node.name)) as recorder:
+    name = cassettes.safe_name(request.node.name)
+    replay = None
+    if cassettes.record_mode(request.config) == "new" and path.exists():  # keep it; record what it lacks
+        recorded = cassettes.load_cassette(path, None)
+        replay = FakeLLMApp(ServerConfig(include_builtin=False))
+        replay.add_scenario(recorded)
+        replay.set_default_scenario(recorded.name)
+    else:
+        path.unlink(missing_ok=True)
+    with Recorder(upstreams, path, name, replay=replay) as recorder:
         set_env = settings.get("env")
         if set_env if set_env is not None else _flag(request.config, "fakellm_set_env"):
             for name, value in recorder.env().items():

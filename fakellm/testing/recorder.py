@@ -10,9 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
+from starlette.types import ASGIApp
+
 from fakellm.config import DEFAULT_HOST
 from fakellm.record.proxy import RecordingProxy, RecordStats
 from fakellm.record.redact import Redactor
+from fakellm.record.replay_first import ReplayFirst
 from fakellm.record.upstreams import Upstreams
 from fakellm.record.writer import ScenarioWriter
 from fakellm.server.urls import base_urls
@@ -32,16 +35,20 @@ class Recorder(ClientUrls):
         redact: tuple[str, ...] = (),
         host: str = DEFAULT_HOST,
         port: int = 0,
+        replay: ASGIApp | None = None,
     ) -> None:
+        """`replay`: an app answering from what `path` already holds; requests it has no recorded answer
+        for are recorded (`--fakellm-record=new` with an existing cassette)."""
         self.path = path
         self.name = name
         self.proxy = RecordingProxy(upstreams, ScenarioWriter(path, name), redactor=Redactor(redact), host=host)
+        self.app: ASGIApp = self.proxy if replay is None else ReplayFirst(replay, self.proxy)
         self._host, self._port = host, port
         self._thread: ServerThread | None = None
 
     def start(self) -> Recorder:
         if self._thread is None:
-            self._thread = ServerThread(self.proxy, self._host, self._port, own_headers=False).start()
+            self._thread = ServerThread(self.app, self._host, self._port, own_headers=False).start()
         return self
 
     def stop(self) -> None:

@@ -90,3 +90,29 @@ def test_recording_without_upstreams_is_a_usage_error(
     pytester.makepyfile(test_flow=TEST_FILE)
     result = run(pytester, "--fakellm-record=all")
     assert "give --fakellm-upstream DIALECT=URL" in result.stdout.str() + result.stderr.str()
+
+
+GROWN = TEST_FILE + '    assert ask(fakellm, "Goodbye") == "You said: Goodbye. Nothing more."\n'
+
+
+def test_new_with_a_cassette_replays_what_it_has_and_records_only_the_missing_call(
+    pytester: pytest.Pytester, provider: FakeLLM
+) -> None:
+    assert GROWN != TEST_FILE
+    pytester.makepyfile(test_flow=TEST_FILE)
+    cassette = Path(pytester.path) / "cassettes" / "test_flow" / "test_greeting.yaml"
+    upstream = f"--fakellm-upstream=openai={provider.url}"
+    run(pytester, "--fakellm-record=new", upstream).assert_outcomes(passed=1)
+    assert len(provider.requests) == 2
+
+    pytester.makepyfile(test_flow=GROWN)  # the test now makes one call more
+    run(pytester, "--fakellm-record=new", upstream).assert_outcomes(passed=1)
+    assert [e.text for e in provider.requests] == ["You said: Hello. Nothing more."] * 2 + [
+        "You said: Goodbye. Nothing more."
+    ]  # only the missing call reached the provider
+    rules = yaml.safe_load(cassette.read_text(encoding="utf-8"))["rules"]
+    assert [r["replies"][0]["text"] for r in rules][-1] == "You said: Goodbye. Nothing more."
+    assert len(rules) == 3
+
+    provider.stop()
+    run(pytester).assert_outcomes(passed=1)  # offline, all three from the cassette
