@@ -18,7 +18,19 @@ import httpx
 from fakellm import __version__
 from fakellm.check.json_checks import judge_wrong_key
 from fakellm.check.probe import SMOKE_PROMPT, Answer, StreamCapture, capture_stream, send_json
-from fakellm.check.report import Check, Report, cut, fail, media_type, ok, snippet, status_check, warn
+from fakellm.check.report import (
+    NOT_JSON,
+    Check,
+    Report,
+    cut,
+    fail,
+    json_body,
+    media_type,
+    ok,
+    snippet,
+    status_check,
+    warn,
+)
 
 DEFAULT_MODEL = "claude-sonnet-4-5"
 VERSION = "2023-06-01"
@@ -123,9 +135,8 @@ def judge_message(answer: Answer) -> list[Check]:
     status = status_check("json.status", answer)
     if status.status == "FAIL":
         return [status]
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
+    body = json_body(answer)
+    if body is NOT_JSON:
         return [status, fail("json.message", f"expected a JSON object, got {snippet(answer.body, 60)!r}")]
     if not isinstance(body, dict) or body.get("type") != "message" or not isinstance(body.get("content"), list):
         return [status, fail("json.message", f"expected a message with content, got {snippet(answer.body, 60)!r}")]

@@ -5,7 +5,19 @@ from __future__ import annotations
 import json
 
 from fakellm.check.probe import Answer
-from fakellm.check.report import Check, choices_of, cut, fail, media_type, ok, snippet, status_check, warn
+from fakellm.check.report import (
+    NOT_JSON,
+    Check,
+    choices_of,
+    cut,
+    fail,
+    json_body,
+    media_type,
+    ok,
+    snippet,
+    status_check,
+    warn,
+)
 
 
 def judge_json(answer: Answer) -> list[Check]:
@@ -22,9 +34,8 @@ def judge_json(answer: Answer) -> list[Check]:
                 f"expected application/json, got {answer.content_type!r} (openai-node returns text)",
             )
         )
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
+    body = json_body(answer)
+    if body is NOT_JSON:
         return [*checks, fail("json.content", f"expected a JSON object, got {snippet(answer.body, 60)!r}")]
     choices = choices_of(body) if isinstance(body, dict) else []
     if not choices:

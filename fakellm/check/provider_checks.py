@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from fakellm.check.probe import Answer, StreamCapture
-from fakellm.check.report import Check, cut, fail, media_type, ok, snippet, status_check, warn
+from fakellm.check.report import NOT_JSON, Check, cut, fail, json_body, media_type, ok, snippet, status_check, warn
 from fakellm.check.targets import UNKNOWN_MODEL, Target
 
 
@@ -23,9 +23,8 @@ def judge_headers(target: Target, answer: Answer) -> Check:
 
 
 def _error_of(answer: Answer) -> dict[str, Any]:
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
+    body = json_body(answer)
+    if body is NOT_JSON:
         return {}
     if isinstance(body, list) and body:  # Google's one-element array
         body = body[0]
@@ -53,9 +52,8 @@ def judge_unknown_model(target: Target, answer: Answer) -> Check:
 def judge_models(target: Target, answer: Answer) -> Check:
     if answer.failure or answer.status != 200:
         return warn("models.list", f"GET models: {answer.failure or answer.status}")
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
+    body = json_body(answer)
+    if body is NOT_JSON:
         return fail("models.list", f"expected JSON, got {snippet(answer.body, 60)!r}")
     listed = body.get("data" if target.openai_shaped else "models") if isinstance(body, dict) else None
     if not isinstance(listed, list):
@@ -108,9 +106,8 @@ def judge_gemini_json(answer: Answer) -> list[Check]:
     status = status_check("json.status", answer)
     if status.status == "FAIL":
         return [status]
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
+    body = json_body(answer)
+    if body is NOT_JSON:
         return [status, fail("json.content", f"expected a JSON object, got {snippet(answer.body, 60)!r}")]
     text = gemini_text(body)
     found = ok("json.content", f"candidates[0] {cut(text, 60)!r}") if text else fail("json.content", "no text")

@@ -81,6 +81,17 @@ def snippet(body: bytes, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+NOT_JSON: Any = object()  # what `json_body` gives for a body that is not JSON
+
+
+def json_body(answer: Answer) -> Any:
+    """The answer's body decoded as JSON, or `NOT_JSON`."""
+    try:
+        return json.loads(answer.body)
+    except ValueError:
+        return NOT_JSON
+
+
 def status_check(name: str, answer: Answer) -> Check:
     if answer.failure:
         return fail(name, f"expected 200, got no response: {answer.failure}")

@@ -18,7 +18,7 @@ import httpx
 
 from fakellm import __version__
 from fakellm.check.probe import SMOKE_PROMPT, Answer, StreamCapture, capture_stream, headers_for, send_json
-from fakellm.check.report import Check, Report, fail, media_type, ok, snippet, status_check, warn
+from fakellm.check.report import NOT_JSON, Check, Report, fail, json_body, media_type, ok, snippet, status_check, warn
 
 EXPECTED_REPLY = "the smoke test has passed."
 
@@ -101,9 +101,8 @@ def judge_responses_json(answer: Answer) -> list[Check]:
     checks = [status_check("json.status", answer)]
     if answer.status != 200:
         return checks
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
+    body = json_body(answer)
+    if body is NOT_JSON:
         return [*checks, fail("json.body", f"not JSON: {snippet(answer.body)}")]
     if not isinstance(body, dict) or body.get("object") != "response":
         return [*checks, fail("json.body", f"not a response object: {snippet(answer.body)}")]

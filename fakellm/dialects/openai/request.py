@@ -11,7 +11,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any
 
-from fakellm.dialects.openai.semantics import FIELDS, OPENAI_RULES, Rules, apply_semantics, invalid_value
+from fakellm.dialects.openai.semantics import FIELDS, OPENAI_RULES, Rules, apply_semantics, invalid_value, typed_item
 from fakellm.errors import bad_request, json_type_name, missing, wrong_type
 from fakellm.model import (
     ChatRequest,
@@ -102,13 +102,7 @@ def _parts(value: list[Any], where: str) -> list[Part]:
     parts: list[Part] = []
     for i, item in enumerate(value):
         at = f"{where}[{i}]"
-        if not isinstance(item, dict):
-            raise wrong_type(at, "an object", item)
-        kind = item.get("type")
-        if kind is None:
-            raise missing(f"{at}.type")
-        if kind not in PART_TYPES:
-            raise invalid_value(f"{at}.type", kind, PART_TYPES)
+        item, kind = typed_item(item, at, PART_TYPES)
         if kind in ("text", "refusal"):
             text = item.get(kind)
             if text is None:

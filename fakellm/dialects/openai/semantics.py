@@ -57,6 +57,19 @@ def invalid_value(param: str, value: object, allowed: tuple[str, ...]) -> ApiErr
     return bad_request(f"Invalid value: '{value}'. Supported values are: {options}.", param=param, code="invalid_value")
 
 
+def typed_item(item: Any, at: str, allowed: tuple[str, ...]) -> tuple[dict[str, Any], str]:
+    """`item` as an object whose `type` is one of `allowed` (a content part, a tool, an input item), or
+    OpenAI's 400 naming `at`."""
+    if not isinstance(item, dict):
+        raise wrong_type(at, "an object", item)
+    kind = item.get("type")
+    if kind is None:
+        raise missing(f"{at}.type")
+    if kind not in allowed:
+        raise invalid_value(f"{at}.type", kind, allowed)
+    return item, kind
+
+
 def _only_with_tools(param: str) -> ApiError:
     return bad_request(
         f"Invalid value for '{param}': '{param}' is only allowed when 'tools' are specified.", param=param

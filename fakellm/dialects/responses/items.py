@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakellm.dialects.openai.semantics import invalid_value
+from fakellm.dialects.openai.semantics import invalid_value, typed_item
 from fakellm.dialects.responses.ids import ResponseIds
 from fakellm.errors import bad_request, missing, wrong_type
 from fakellm.model import FilePart, ImagePart, Message, Part, Role, TextPart, ToolCall
@@ -60,13 +60,7 @@ def _parts(content: Any, at: str) -> list[Part]:
     parts: list[Part] = []
     for i, item in enumerate(content[:MAX_INPUT_ITEMS]):
         where = f"{at}[{i}]"
-        if not isinstance(item, dict):
-            raise wrong_type(where, "an object", item)
-        kind = item.get("type")
-        if kind is None:
-            raise missing(f"{where}.type")
-        if kind not in PART_TYPES:
-            raise invalid_value(f"{where}.type", kind, PART_TYPES)
+        item, kind = typed_item(item, where, PART_TYPES)
         if kind in ("input_text", "output_text"):
             parts.append(TextPart(text_field(item.get("text"), f"{where}.text")))
         elif kind == "refusal":

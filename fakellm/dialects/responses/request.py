@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakellm.dialects.openai.request import optional_bool, optional_int, require_object
-from fakellm.dialects.openai.semantics import invalid_value
+from fakellm.dialects.openai.semantics import invalid_value, typed_item
 from fakellm.dialects.responses.ids import ResponseIds
 from fakellm.dialects.responses.items import MAX_INPUT_ITEMS, parse_input, text_field
 from fakellm.errors import missing, wrong_type
@@ -81,13 +81,7 @@ def parse_tools(value: Any) -> tuple[list[Tool], tuple[dict[str, Any], ...]]:
     echoed: list[dict[str, Any]] = []
     for i, item in enumerate(value[:MAX_INPUT_ITEMS]):
         at = f"tools[{i}]"
-        if not isinstance(item, dict):
-            raise wrong_type(at, "an object", item)
-        kind = item.get("type")
-        if kind is None:
-            raise missing(f"{at}.type")
-        if kind not in TOOL_TYPES:
-            raise invalid_value(f"{at}.type", kind, TOOL_TYPES)
+        item, kind = typed_item(item, at, TOOL_TYPES)
         if kind != "function":
             echoed.append(dict(item))
             continue
