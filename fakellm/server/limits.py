@@ -15,10 +15,12 @@ additions:
   headers (nearly always), so the common request pays nothing;
 - a connection cap: a connection beyond `max_connections` displaces another that is not sending
   (see `_Guarded._make_room` for which), or is closed at once when there is none;
-- an arrival stamp: the moment the read that completed a request's headers began goes into its scope
-  (`fakellm.context.ARRIVED`), so that its schedule (TTFT, token times) counts from when its bytes
-  came, not from when its task first ran: in a burst, hundreds of requests are read in one loop turn
-  and then prepared one after another.
+- an arrival stamp: the moment the loop woke to read a request (`fakellm.server.arrival`) goes into
+  its scope (`fakellm.context.ARRIVED`), so that its schedule (TTFT, token times) counts from when
+  its bytes came, not from when its task first ran: in a burst, hundreds of requests are read in one
+  loop turn and then prepared one after another;
+- a held head: each request's cycle writes through a `fakellm.server.heads.HeldHead`, so a
+  response's head and its first body bytes go out in one write.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from fakellm.config import DEFAULT_BODY_TIMEOUT, DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, ServerConfig
 from fakellm.context import ARRIVED
+from fakellm.server.arrival import ReadBatch, read_batch
+from fakellm.server.heads import HeldHead
 
 NEW_GRACE_S = 0.25  # a new connection is not displaced before it has had this long to send (see _make_room)
 KEPT_ALIVE, SILENT, YOUNG = 0, 1, 2  # which connections _make_room closes first
@@ -79,8 +83,11 @@ class _Guarded(asyncio.Protocol):
     _probation: asyncio.TimerHandle | None = None  # over the cap, until its grace is up
     _read_turn = False  # the loop has polled the socket for reading at least once since it opened
 
+    _reads: ReadBatch
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        self._reads = read_batch(self.loop)
         self._idle_since = self._opened = time.monotonic()
         # The reader is registered by now; two turns on, the loop has polled it at least once.
         self.loop.call_soon(self.loop.call_soon, self._had_read_turn)
@@ -94,7 +101,7 @@ class _Guarded(asyncio.Protocol):
         self._set_deadline()
 
     def data_received(self, data: bytes) -> None:
-        arrived, before = time.monotonic(), self.cycle
+        arrived, before = self._reads.stamp(), self.cycle
         if self._deadline is None and (before is None or before.response_complete):
             self._set_deadline()  # the first byte of the next request on a kept-alive connection
         if self._deadline is not None:
@@ -103,6 +110,7 @@ class _Guarded(asyncio.Protocol):
         cycle = self.cycle
         if cycle is not before and cycle is not None:  # a new request's headers are in: its task has not run
             cycle.scope[ARRIVED] = arrived
+            cycle.transport = HeldHead(self.transport, self.loop)
         if self._deadline is not None and cycle is not self._awaiting:  # a new request's headers are in
             self._deadline.cancel()
             self._deadline = None

@@ -7,6 +7,7 @@ dialect's own error response. Nothing here knows a provider's format.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import traceback
@@ -26,6 +27,7 @@ from fakellm.journal.events import JournalEvent
 from fakellm.scenarios import Scenario
 from fakellm.scenarios.library import ScenarioLibrary
 from fakellm.scenarios.obey import obey
+from fakellm.server.admission import admission
 from fakellm.server.auth import Auth
 from fakellm.server.body import ClientGone, decode_json, read_body
 from fakellm.server.exchange import Exchange
@@ -143,6 +145,9 @@ class Pipeline:
         return list(self.errors.recent)
 
     async def handle(self, ctx: RequestContext, receive: Receive, send: Send) -> None:
+        ticket = admission(asyncio.get_running_loop()).ticket()  # one per loop turn in a burst
+        if ticket is not None:
+            await ticket
         ex = Exchange(ctx, self.journal.open(ctx), receive, send)
         entry = ex.entry
         shared_id: int | None = None

@@ -1,20 +1,23 @@
 """`fakellm serve`: build the app from a `ServerConfig`, bind, print where to point clients, run uvicorn.
 
 This is where a server is set up, so process-wide settings (the uvicorn log
-filter) are installed here, not by the app. With `workers` over 1, `fakellm.server.workers`
+filter, the garbage collection policy of `fakellm.server.collector`) are installed here, not by
+the app. With `workers` over 1, `fakellm.server.workers`
 runs that many of these servers on the one port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import gc
+import socket
 import sys
 
 import uvicorn
 
 from fakellm.config import ServerConfig
 from fakellm.server.app import FakeLLMApp
+from fakellm.server.collector import Collector
 from fakellm.server.limits import uvicorn_limits
 from fakellm.server.transport import silence_deliberate_drops
 from fakellm.server.urls import startup_banner
@@ -30,13 +33,21 @@ def build_server_config(config: ServerConfig) -> tuple[uvicorn.Config, FakeLLMAp
     return settings, app
 
 
-def quiet_collector() -> None:
-    """Keep the garbage collector out of the streams' timing: what start-up built (scenarios, Faker,
-    pydantic models, the SDK-sized import graph) is frozen out of every later collection, and young
-    collections run less often, so a full collection no longer walks the whole heap mid-stream."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+class Server(uvicorn.Server):
+    """uvicorn's server, collecting garbage on fakellm's terms (`fakellm.server.collector`) while it runs."""
+
+    collector: Collector | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.collector = Collector(asyncio.get_running_loop())
+            self.collector.start()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.collector is not None:
+            self.collector.stop()
+        await super().shutdown(sockets)
 
 
 def serve(config: ServerConfig) -> int:
@@ -56,8 +67,7 @@ def serve(config: ServerConfig) -> int:
     sock = settings.bind_socket()
     root = f"http://{shown}:{sock.getsockname()[1]}"
     print(startup_banner(root, app.scenario_names, metrics=config.metrics), flush=True)
-    server = uvicorn.Server(settings)
-    quiet_collector()
+    server = Server(settings)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled after a clean shutdown
         server.run(sockets=[sock])
     return 0 if server.started else 1

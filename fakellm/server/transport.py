@@ -74,10 +74,17 @@ def _wake(waiter: asyncio.Future[None]) -> None:
 
 class _DisconnectWatcher:
     """One task per delayed response that waits for `http.disconnect`, notes when it came, and wakes
-    the sender if it is waiting for a frame's time."""
+    the sender if it is waiting for a frame's time.
+
+    Once the response is complete (or deliberately dropped) the watcher is `retire`d rather than
+    cancelled: the server then reports `http.disconnect` by itself, which ends the task quietly. A
+    cancelled task would leave a reference cycle behind (its `CancelledError`'s traceback holds the
+    frame that holds the watcher that holds the task): garbage only a collection can free, a few
+    dozen objects per stream (`fakellm.server.collector` counts on there being none)."""
 
     def __init__(self, receive: Receive) -> None:
         self.at: float | None = None
+        self.retired = False
         self.loop = asyncio.get_running_loop()
         self.pacer = pacer(self.loop)
         self._waiter: asyncio.Future[None] | None = None
@@ -87,6 +94,8 @@ class _DisconnectWatcher:
         while True:
             message: Message = await receive()
             if message["type"] == "http.disconnect":
+                if self.retired:  # the server's own report that the response is over
+                    return
                 self.at = time.monotonic()
                 if self._waiter is not None:
                     _wake(self._waiter)
@@ -111,8 +120,14 @@ class _DisconnectWatcher:
             await asyncio.sleep(0)
         return self.at is not None
 
+    def retire(self) -> None:
+        """The response is over (what is sent next is its last): a disconnect is no longer news."""
+        self.retired = True
+
     def cancel(self) -> None:
-        self.task.cancel()
+        """Stop watching now (the sender failed or was cancelled); nothing once retired."""
+        if not self.retired:
+            self.task.cancel()
 
 
 def _sent(progress: Progress, frames: int = 1) -> None:
@@ -161,7 +176,7 @@ async def send_plan(
                 await send(start)
                 progress.first_frame_at = time.monotonic()
             if plan.whole:
-                watcher.cancel()  # after the last send the server reports `http.disconnect` by itself
+                watcher.retire()
                 await send({"type": "http.response.body", "body": frames[0].data, "more_body": False})
                 progress.chunks_sent = 1
                 _sent(progress)
@@ -172,9 +187,15 @@ async def send_plan(
             while end < count and offsets[end] <= due_by:
                 end += 1
             body = frames[index].data if end == index + 1 else b"".join([f.data for f in frames[index:end]])
-            await send({"type": "http.response.body", "body": body, "more_body": True})
+            last = end == count and delivery.end == "complete"
+            if last:  # the terminator goes with the last frames, in the same write
+                watcher.retire()
+                body += plan.tail
+            await send({"type": "http.response.body", "body": body, "more_body": not last})
             progress.chunks_sent = end
             _sent(progress, end - index)
+            if last:
+                return
             index = end
         if not frames:
             await send(start)
@@ -184,8 +205,9 @@ async def send_plan(
             if watcher.at is not None:
                 progress.disconnected_at = watcher.at
                 return
+            watcher.retire()  # the server closes the connection, and reports it
             raise DropConnection
-        watcher.cancel()  # after the last send the server reports `http.disconnect` by itself
+        watcher.retire()
         await send({"type": "http.response.body", "body": plan.tail, "more_body": False})
     finally:
         watcher.cancel()

@@ -30,6 +30,7 @@ from typing import Any
 import uvicorn
 
 from fakellm.config import ServerConfig
+from fakellm.server.serve import Server
 
 STARTUP_TIMEOUT_S = 60.0  # for every worker to be listening
 STOP_TIMEOUT_S = 10.0  # for the workers to finish after SIGTERM, before they are killed
@@ -52,7 +53,7 @@ def reuseport_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class WorkerServer(uvicorn.Server):
+class WorkerServer(Server):
     """uvicorn's server that says when it is listening, and stops when its supervisor is gone."""
 
     def __init__(self, settings: uvicorn.Config, ready: Event, supervisor: int) -> None:
@@ -73,13 +74,12 @@ class WorkerServer(uvicorn.Server):
 
 def run_worker(config: ServerConfig, ready: Event, supervisor: int) -> None:
     """One worker's process: a whole server on its own `SO_REUSEPORT` socket."""
-    from fakellm.server.serve import build_server_config, quiet_collector  # this module is imported by serve
+    from fakellm.server.serve import build_server_config  # this module is imported by serve
 
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         settings, _ = build_server_config(config)
         sock = reuseport_socket(config.host, config.port)
         sock.listen(2048)
-        quiet_collector()
         WorkerServer(settings, ready, supervisor).run(sockets=[sock])
 
 

@@ -14,7 +14,8 @@ import pytest
 from fakellm.context import RequestContext
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome
-from fakellm.server import limits
+from fakellm.server import arrival
+from fakellm.server.arrival import ReadBatch, read_batch
 from fakellm.server.pacer import Pacer, pacer
 from fakellm.testing.server_thread import ServerThread
 
@@ -48,10 +49,38 @@ def test_the_context_starts_when_the_protocol_read_the_request(
     recorder = Recorder()
     server.app.add_scenario(recorder)
     stamp = time.monotonic() - 5.0  # a clock only the protocol reads: the router's would differ
-    monkeypatch.setattr(limits, "time", SimpleNamespace(monotonic=lambda: stamp))
+    monkeypatch.setattr(arrival, "time", SimpleNamespace(monotonic=lambda: stamp))
     body = {"model": "fakellm/recorder", "messages": [{"role": "user", "content": "hi"}]}
     assert httpx.post(server.url + "/v1/chat/completions", json=body).status_code == 200
     assert recorder.started == [stamp]
+
+
+def test_reads_of_one_wake_up_share_the_stamp_of_the_first() -> None:
+    """500 requests read in one wake-up were all in the kernel when the loop woke: the last one read
+    is stamped when the first read began, not some milliseconds later; the next wake-up stamps anew."""
+
+    async def run() -> tuple[list[float], float]:
+        loop = asyncio.get_running_loop()
+        batch = ReadBatch(loop)
+        first = [batch.stamp()]
+        time.sleep(0.002)  # reading takes time
+        first.append(batch.stamp())
+        await asyncio.sleep(0)  # the next turn
+        await asyncio.sleep(0)
+        return first, batch.stamp()
+
+    (one, two), later = asyncio.run(run())
+    assert one == two
+    assert later > one + 0.001
+
+
+def test_one_read_batch_per_loop() -> None:
+    async def mine() -> ReadBatch:
+        loop = asyncio.get_running_loop()
+        assert read_batch(loop) is read_batch(loop)
+        return read_batch(loop)
+
+    assert asyncio.run(mine()) is not asyncio.run(mine())
 
 
 def test_the_pacer_releases_in_time_order_and_together() -> None:
