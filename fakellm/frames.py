@@ -8,7 +8,7 @@ sends the plan on that schedule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,78 +18,10 @@ StreamEnd = Literal["complete", "drop", "stall"]
 ScriptEnd = Literal["complete", "error", "drop", "stall"]
 
 
+@dataclass(slots=True)
 class Frame:
-    """One frame of a response: its bytes, and the completion tokens it carries (0 for role, finish
-    and usage frames).
-
-    A frame made by a `Renderer` is written when its bytes are first read: the schedule needs only
-    the tokens, so before a stream's first frame is due its frames cost this object each, not their
-    bytes."""
-
-    __slots__ = ("_data", "_renderer", "_write", "tokens")
-
-    def __init__(self, data: bytes, tokens: int = 0) -> None:
-        self._data = data
-        self.tokens = tokens
-        self._renderer: Renderer | None = None
-        self._write: Callable[[], bytes] | None = None
-
-    @property
-    def data(self) -> bytes:
-        if self._renderer is not None:
-            self._renderer.render_through(self)
-        return self._data
-
-    @data.setter
-    def data(self, value: bytes) -> None:
-        if self._renderer is not None:  # the frames before it (and it) are written first, in order
-            self._renderer.render_through(self)
-        self._data = value
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Frame):
-            return NotImplemented
-        return (self.data, self.tokens) == (other.data, other.tokens)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaced
-
-    def __repr__(self) -> str:
-        shown = "<not yet written>" if self._renderer is not None else repr(self._data)
-        return f"Frame({shown}, tokens={self.tokens})"
-
-
-class Renderer:
-    """Frames written when they are first needed, always in the order they were made.
-
-    A dialect makes a stream's frames with `frame(write, tokens)`, where `write()` returns the
-    frame's bytes; reading a frame's `data` writes every frame of this renderer not yet written up to
-    and including it. So writers that count what they wrote, or draw from a stream's own random
-    source, give the same bytes whenever the transport reads them."""
-
-    __slots__ = ("_made", "_next")
-
-    def __init__(self) -> None:
-        self._made: list[Frame | None] = []
-        self._next = 0
-
-    def frame(self, write: Callable[[], bytes], tokens: int = 0) -> Frame:
-        made = Frame(b"", tokens)
-        made._renderer, made._write = self, write
-        self._made.append(made)
-        return made
-
-    def render_through(self, frame: Frame) -> None:
-        made = self._made
-        while frame._renderer is not None:
-            due, write = made[self._next], None
-            if due is not None:
-                write = due._write
-            if due is None or write is None:  # cannot be: frames are written once, in order
-                raise RuntimeError("a frame was written out of order")
-            made[self._next] = None  # written once: the renderer lets go of it
-            self._next += 1
-            due._data = write()
-            due._renderer = due._write = None
+    data: bytes
+    tokens: int = 0  # completion tokens this frame carries; 0 for role, finish and usage frames
 
 
 def content_cut(frames: Sequence[Frame], count: int) -> int:

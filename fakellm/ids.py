@@ -39,11 +39,6 @@ class IdSource:
             table = _TABLES[alphabet] = _table(alphabet)
         return self._rng.getrandbits(length * 8).to_bytes(length, "little").translate(table).decode("ascii")
 
-    def derive(self) -> IdSource:
-        """A source of its own, seeded by one draw from this one: what it gives does not depend on
-        when it is asked, nor on what this source gives meanwhile."""
-        return IdSource(self._rng.getrandbits(64))
-
     def new(self, prefix: str, length: int = 29, alphabet: str = ALNUM) -> str:
         return prefix + self.token(length, alphabet)
 

@@ -10,32 +10,22 @@ would cut any other dialect's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from fakellm.dialects.anthropic.message import Answer, compact, final_usage, message_object, tool_use_block
-from fakellm.frames import Frame, Renderer, StreamPlan
+from fakellm.frames import Frame, StreamPlan
 from fakellm.tokens import split_arguments, split_tokens
 
 SSE_MEDIA_TYPE = "text/event-stream; charset=utf-8"
 PING = b'event: ping\ndata: {"type": "ping"}\n\n'
 
 
-def event_bytes(kind: str, data: dict[str, Any]) -> bytes:
-    return f"event: {kind}\ndata: {compact({'type': kind, **data})}\n\n".encode()
-
-
 def event(kind: str, data: dict[str, Any], tokens: int = 0) -> Frame:
-    return Frame(event_bytes(kind, data), tokens)
+    return Frame(f"event: {kind}\ndata: {compact({'type': kind, **data})}\n\n".encode(), tokens)
 
 
-Later = Callable[[Callable[[], bytes], int], Frame]  # `Renderer.frame`
-
-
-def delta(later: Later, index: int, body: dict[str, Any], tokens: int = 1) -> Frame:
-    """A content block's delta, written when the transport first reads it."""
-    return later(partial(event_bytes, "content_block_delta", {"index": index, "delta": body}), tokens)
+def delta(index: int, body: dict[str, Any], tokens: int = 1) -> Frame:
+    return event("content_block_delta", {"index": index, "delta": body}, tokens)
 
 
 class _Blocks:
@@ -58,25 +48,23 @@ class _Blocks:
 
 
 def stream_frames(ans: Answer, model: str, message_id: str) -> StreamPlan:
-    """The stream's events; the deltas, which grow with the answer, are written as they go out."""
     frames = [event("message_start", {"message": message_object(ans, model, message_id, started=True)})]
-    later = Renderer().frame
     blocks = _Blocks(frames)
     if ans.thinking is not None:
         index = blocks.start({"type": "thinking", "thinking": "", "signature": ""})
-        frames += [delta(later, index, {"type": "thinking_delta", "thinking": t}) for t in split_tokens(ans.thinking)]
-        frames.append(delta(later, index, {"type": "signature_delta", "signature": ans.signature}, 0))
+        frames += [delta(index, {"type": "thinking_delta", "thinking": t}) for t in split_tokens(ans.thinking)]
+        frames.append(delta(index, {"type": "signature_delta", "signature": ans.signature}, 0))
         blocks.stop(index)
     if ans.text:
         index = blocks.start({"type": "text", "text": ""})
-        frames += [delta(later, index, {"type": "text_delta", "text": t}) for t in split_tokens(ans.text)]
+        frames += [delta(index, {"type": "text_delta", "text": t}) for t in split_tokens(ans.text)]
         blocks.stop(index)
     for use in ans.tool_uses:
         index = blocks.start(tool_use_block(use, {}))
-        frames.append(delta(later, index, {"type": "input_json_delta", "partial_json": ""}, 0))
+        frames.append(delta(index, {"type": "input_json_delta", "partial_json": ""}, 0))
         if use.arguments:
             fragments = split_arguments(use.arguments)
-            frames += [delta(later, index, {"type": "input_json_delta", "partial_json": f}) for f in fragments]
+            frames += [delta(index, {"type": "input_json_delta", "partial_json": f}) for f in fragments]
         blocks.stop(index)
     if not blocks.count:
         frames.append(Frame(PING))

@@ -11,7 +11,6 @@ CRLF CRLF and no terminator (google-genai reads nothing else: no comments, no
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -27,7 +26,7 @@ from fakellm.dialects.logprobs import Candidate, LogprobCursor, TokenLogprob, te
 from fakellm.dialects.readback import ErrorText, ReadBack, SseEvent
 from fakellm.errors import ApiError
 from fakellm.faults.ratelimit import RateLimitStatus
-from fakellm.frames import Renderer, StreamPlan
+from fakellm.frames import Frame, StreamPlan
 from fakellm.ids import IdSource
 from fakellm.model import ChatRequest, FinishReason, Reply, ToolCall, Usage
 from fakellm.tokens import interleave, prompt_tokens, reply_pieces, reply_usage, split_arguments
@@ -47,15 +46,6 @@ FINISH_REASONS: dict[FinishReason, str] = {
 def sse_json(value: Any) -> str:
     """One line, with `": "` after keys and nothing after commas, as Gemini's SSE events are written."""
     return json.dumps(value, separators=(",", ": "), ensure_ascii=False)
-
-
-def _sse_event(chunk: dict[str, Any]) -> bytes:
-    return f"data: {sse_json(chunk)}\r\n\r\n".encode()
-
-
-def _array_element(chunk: dict[str, Any], after_another: bool) -> bytes:
-    """A chunk as an element of the streamed JSON array (the first opens it)."""
-    return ((ARRAY_SEPARATOR if after_another else "[") + pretty(chunk)).encode()
 
 
 def model_resource(model_id: str) -> dict[str, Any]:
@@ -327,13 +317,13 @@ class GeminiDialect(Dialect):
     @staticmethod
     def _stream_plan(shown: list[dict[str, Any]], last: dict[str, Any], ctx: RequestContext) -> StreamPlan:
         """The chunks in the framing asked for (SSE, or a streamed JSON array), `last` ending them."""
-        later = Renderer().frame  # each chunk is encoded when the transport first reads it
         if sse(ctx):
-            frames = [later(partial(_sse_event, chunk), 1) for chunk in shown]
-            frames.append(later(partial(_sse_event, last), 0))
+            frames = [Frame(f"data: {sse_json(chunk)}\r\n\r\n".encode(), 1) for chunk in shown]
+            frames.append(Frame(f"data: {sse_json(last)}\r\n\r\n".encode()))
             return StreamPlan(SSE_MEDIA_TYPE, frames)
-        frames = [later(partial(_array_element, chunk, i > 0), 1) for i, chunk in enumerate(shown)]
-        frames.append(later(partial(_array_element, last, bool(shown)), 0))
+        elements = [pretty(chunk) for chunk in shown]
+        frames = [Frame(((ARRAY_SEPARATOR if i else "[") + e).encode(), 1) for i, e in enumerate(elements)]
+        frames.append(Frame(((ARRAY_SEPARATOR if elements else "[") + pretty(last)).encode()))
         return StreamPlan(JSON_MEDIA_TYPE, frames, b"\n]")
 
     def render_models(self, model_ids: list[str], ctx: RequestContext) -> bytes:

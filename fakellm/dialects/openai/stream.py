@@ -9,15 +9,13 @@ into bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 from fakellm.dialects.logprobs import LogprobCursor
 from fakellm.dialects.openai.chunks import Edge, logprobs_object
 from fakellm.dialects.openai.policy import Policy, Reasoning
 from fakellm.dialects.openai.writer import ChunkWriter
-from fakellm.frames import Frame, Renderer
+from fakellm.frames import Frame
 from fakellm.model import ChatRequest, Reply
 from fakellm.tokens import Piece, interleave, reply_pieces, reply_usage
 
@@ -45,12 +43,9 @@ def stream_frames(
     replies: list[Reply],
     reasoning: list[Reasoning],
 ) -> list[Frame]:
-    """Every frame of the stream, in order (the terminator is the caller's), each written when the
-    transport first reads it (`Renderer`): before the first is due, a stream costs its pieces, not
-    its bytes."""
+    """Every frame of the stream, in order (the terminator is the caller's)."""
     frames = [Frame(policy.opening)] if policy.opening else []
     append = frames.append
-    later = Renderer().frame
     usage_chunk = policy.stream_usage == "own_chunk" and request.include_usage
     last: Edge = "last" if policy.last_fields is not None or "usage" in writer.values else ""
 
@@ -62,27 +57,27 @@ def stream_frames(
         for i, reply in enumerate(replies):
             tools_only = reply.tool_calls and not (reply.text or reply.reasoning)
             content = None if tools_only and policy.role_content_null_for_tools else ""
-            append(later(partial(writer.role, i, content, first if i == 0 else "", opening)))
+            append(Frame(writer.role(i, content, first if i == 0 else "", opening)))
 
     per_choice = [shown_pieces(policy, r, i, reasoning[i]) for i, r in enumerate(replies)]
     if policy.finish_chunks:
         text = writer.text
         for piece in interleave(per_choice):
             if piece.kind != "text":
-                _write_piece(frames, later, writer, policy, piece, replies, reasoning, cursor=cursor, lone=lone)
-            elif cursor is None:  # most pieces: made here rather than in `_write_piece`
-                append(later(partial(text, piece.choice, piece.text), 1))
+                _write_piece(frames, writer, policy, piece, replies, reasoning, cursor=cursor, lone=lone)
+            elif cursor is None:  # most pieces: written here rather than in `_write_piece`
+                append(Frame(text(piece.choice, piece.text), 1))
             else:
                 own = logprobs_object([cursor.next(piece.choice, piece.text)])
-                append(later(partial(text, piece.choice, piece.text, logprobs=own), 1))
+                append(Frame(text(piece.choice, piece.text, logprobs=own), 1))
         final = len(replies) - 1
         for i, reply in enumerate(replies):
             edge: Edge = last if i == final and not usage_chunk else ""
-            append(later(partial(writer.finish, i, reply.resolved_finish_reason, edge)))
+            append(Frame(writer.finish(i, reply.resolved_finish_reason, edge)))
     else:
-        _write_finishing(frames, later, writer, policy, per_choice, replies, reasoning, last, cursor)
+        _write_finishing(frames, writer, policy, per_choice, replies, reasoning, last, cursor)
     if usage_chunk:
-        append(later(partial(writer.usage, reply_usage(request, replies))))
+        append(Frame(writer.usage(reply_usage(request, replies))))
     return frames
 
 
@@ -94,12 +89,8 @@ def _lone_tool_call(policy: Policy, replies: list[Reply], cursor: LogprobCursor 
     return len(replies) == 1 and len(replies[0].tool_calls) == 1 and not (replies[0].text or replies[0].reasoning)
 
 
-Later = Callable[..., Frame]  # `Renderer.frame`: a frame written when first read
-
-
 def _write_finishing(
     frames: list[Frame],
-    later: Later,
     writer: ChunkWriter,
     policy: Policy,
     per_choice: list[list[Piece]],
@@ -120,18 +111,17 @@ def _write_finishing(
     for piece in order:
         ending = ends.get(id(piece))
         if ending is None:
-            _write_piece(frames, later, writer, policy, piece, replies, reasoning, cursor=cursor)
+            _write_piece(frames, writer, policy, piece, replies, reasoning, cursor=cursor)
             continue
         finish: str = replies[ending].resolved_finish_reason
         if finish == "tool_calls":
             finish = policy.streamed_tool_calls_finish
         edge: Edge = last if piece is order[-1] else ""
-        _write_piece(frames, later, writer, policy, piece, replies, reasoning, finish, edge, cursor)
+        _write_piece(frames, writer, policy, piece, replies, reasoning, finish, edge, cursor)
 
 
 def _write_piece(
     frames: list[Frame],
-    later: Later,
     writer: ChunkWriter,
     policy: Policy,
     piece: Piece,
@@ -148,16 +138,16 @@ def _write_piece(
         own = None
         if cursor is not None and piece.text:
             own = logprobs_object([cursor.next(index, piece.text)])
-        frames.append(later(partial(writer.text, index, piece.text, finish, edge, own), 1))
+        frames.append(Frame(writer.text(index, piece.text, finish, edge, own), 1))
     elif piece.kind == "reasoning":
         if reasoning[index].streamed:  # unseen reasoning takes its turn and shows nothing
-            frames.append(later(partial(writer.reasoning, index, piece.text, reasoning[index], finish, edge), 1))
+            frames.append(Frame(writer.reasoning(index, piece.text, reasoning[index], finish, edge), 1))
     elif policy.whole_tool_calls:
         call = replies[index].tool_calls[piece.tool_index]
-        frames.append(later(partial(writer.tool_whole, index, piece.tool_index, call, finish, edge), 1))
+        frames.append(Frame(writer.tool_whole(index, piece.tool_index, call, finish, edge), 1))
     else:
         if piece.first_of_tool:
             call = replies[index].tool_calls[piece.tool_index]
             opening = writer.role_tool if lone else writer.tool_open
-            frames.append(later(partial(opening, index, piece.tool_index, call)))
-        frames.append(later(partial(writer.tool_args, index, piece.tool_index, piece.text, finish, edge), 1))
+            frames.append(Frame(opening(index, piece.tool_index, call)))
+        frames.append(Frame(writer.tool_args(index, piece.tool_index, piece.text, finish, edge), 1))

@@ -75,10 +75,6 @@ class ChunkWriter:
             self.values.update(policy.stream_values(ids))
         if usage is not None:
             self.values["usage"] = usage
-        if obfuscation:
-            # The pads are drawn as the frames are written, when the transport reads them (`Renderer`),
-            # interleaved with other streams: from a source of the stream's own, they stay reproducible.
-            self.ids = ids.derive()
         self._encoded: dict[str, str] | None = None
         # Plain content chunks' forms bound to this stream (by kind, or reasoning style): the pieces, where
         # the chunk's own values go, and where the obfuscation pad goes (-1: none).
