@@ -13,7 +13,8 @@ p99, inter-chunk error (gap between consecutive content events minus the interva
 value, the p99 of every event's lateness against its own scheduled time, the streams whose `[DONE]`
 came (and its lateness p99), and the CPU each process used. The targets of issue #17: TTFT p99 <= 10 ms
 and inter-chunk p99 <= 5 ms for 500 streams over 1 s at 50 tok/s and 1,000 over 1 s at 25 tok/s, TTFT
-p99 <= 25 ms for 500 in one instant; no lost or late `[DONE]`.
+p99 <= 25 ms for 500 in one instant; no lost or late `[DONE]` (here: every stream's came, its lateness
+p99 within the case's TTFT bound).
 
     PYTHONPATH=$PWD python bench/timing.py                         # the three cases of the issue
     PYTHONPATH=$PWD python bench/timing.py --case 200:50:1.0 --case 200:50:0 --words 30
@@ -150,11 +151,16 @@ class Result:
         }
 
     def meets(self) -> bool:
-        """Whether the case's targets hold (TTFT and inter-chunk p99, every stream complete and done)."""
+        """Whether the case's targets (issue #17) hold: every stream complete with its `[DONE]`, TTFT p99
+        within bounds, `[DONE]` no later than a first token may be, and for streams started over a ramp
+        the inter-chunk p99 too. (In one instant, every stream's chunks fall due together, so each tick
+        is a burst of as many writes as streams: the issue bounds only the TTFT there.)"""
         f = self.figures()
-        ttft_target = TARGETS["burst_ttft_p99"] if self.case.ramp == 0 else TARGETS["ttft_p99"]
+        burst = self.case.ramp == 0
+        ttft_target = TARGETS["burst_ttft_p99"] if burst else TARGETS["ttft_p99"]
         whole = f["complete"] == self.case.streams and f["done"] == self.case.streams
-        return whole and f["ttft_p99"] <= ttft_target and f["gap_p99"] <= TARGETS["gap_p99"]
+        timely = f["ttft_p99"] <= ttft_target and f["done_late_p99"] <= ttft_target
+        return whole and timely and (burst or f["gap_p99"] <= TARGETS["gap_p99"])
 
 
 async def drive(port: int, case: Case) -> list[Stream]:
