@@ -6,7 +6,8 @@ one core, the client pinned to the other. For each case it opens N connections, 
 requests (`Repeat with me: w0 w1 ...`, TTFT and rate by the `X-FakeLLM-*` headers) spread evenly over
 `ramp` seconds (0: all in one instant), and timestamps every content event as it arrives. The client
 is lean so that it is not the bottleneck: uvloop, one `asyncio.Protocol` per connection, events
-counted by a byte marker (no per-event JSON parsing), requests written from timer callbacks.
+counted by a byte marker (no per-event JSON parsing), requests written from timer callbacks, and its
+garbage collector off during a run.
 
 Printed per case and server, in ms: TTFT error (first content event minus send time minus TTFT) p50 and
 p99, inter-chunk error (gap between consecutive content events minus the interval) p99 of its absolute
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -193,10 +195,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_case(server: subprocess.Popen[bytes], port: int, case: Case) -> Result:
-    server_cpu, client_cpu, wall = cpu_seconds(server.pid), time.process_time(), time.monotonic()
     import uvloop
 
-    streams = uvloop.run(drive(port, case))
+    gc.collect()  # the client's own collector must not pause it mid-run (it would read late)
+    gc.disable()
+    try:
+        server_cpu, client_cpu, wall = cpu_seconds(server.pid), time.process_time(), time.monotonic()
+        streams = uvloop.run(drive(port, case))
+    finally:
+        gc.enable()
     wall = time.monotonic() - wall
     result = Result(case, streams)
     result.server_cpu = (cpu_seconds(server.pid) - server_cpu) / wall * 100

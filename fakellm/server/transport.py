@@ -195,6 +195,9 @@ async def send_plan(
             progress.chunks_sent = end
             _sent(progress, end - index)
             if last:
+                # What follows the last write (the journal, metrics, the server's own bookkeeping) waits a
+                # turn: streams ending in the same tick (a burst's do) all get their last bytes out first.
+                await asyncio.sleep(0)
                 return
             index = end
         if not frames:
