@@ -308,6 +308,11 @@ class Journal:
         return self._size
 
     @property
+    def in_flight(self) -> int:
+        """Requests opened and not yet settled."""
+        return len(self._pending)
+
+    @property
     def bytes(self) -> int:
         """The weight of the entries held (body and texts, plus a fixed overhead each), as counted
         against `max_bytes`."""

@@ -9,11 +9,13 @@ milliseconds that every stream due meanwhile sees as latency nobody asked for. M
 So a served process collects on its own terms. What start-up built (scenarios, Faker, the import
 graph) is frozen out of every collection; the automatic collector is off; and once a second a
 `Collector` looks at how many tracked objects have been made (net of those freed) since it last
-collected. It collects when no frame is waiting for its time (nothing to delay) and enough has
-piled up to be worth it, or, whatever is waiting, when so much has piled up that memory matters
-more than one pause. A request leaves no reference cycles behind on its usual path (its objects go
-as soon as it ends: see `transport._DisconnectWatcher`), so under steady load the count stays near
-what is in flight and the second case does not come.
+collected. It collects when no request is in flight and no frame waits for its time (nothing to
+delay: "no frame waits" alone is not enough, since streams ticking together all leave the pacer's
+heap for a moment at each tick) and enough has piled up to be worth it, or, whatever is in flight,
+when so much has piled up that memory matters more than one pause. A request leaves no reference
+cycles behind on its usual path (its objects go as soon as it ends: see
+`transport._DisconnectWatcher`), so under steady load the count stays near what is in flight and the
+second case does not come.
 
 The test harness does not use it: a test's process is its own, and its collector is left alone.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 
 from fakellm.server.pacer import pacer
 
@@ -36,6 +39,7 @@ class Collector:
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
+        in_flight: Callable[[], int] = lambda: 0,
         *,
         check_s: float = CHECK_S,
         idle_at: int = IDLE_COLLECT_AT,
@@ -43,7 +47,9 @@ class Collector:
     ) -> None:
         self.loop = loop
         self.pacer = pacer(loop)
+        self.in_flight = in_flight  # requests being answered (the app's journal knows)
         self.check_s, self.idle_at, self.busy_at = check_s, idle_at, busy_at
+        self._idle_at = idle_at  # raised while collections find nothing to free
         self.collections = 0  # run by this collector
         self._timer: asyncio.TimerHandle | None = None
 
@@ -65,7 +71,11 @@ class Collector:
     def check(self) -> None:
         """Collect if it is time to (see the module's docstring), and look again in `check_s`."""
         piled_up = gc.get_count()[0]
-        if piled_up >= self.busy_at or (piled_up >= self.idle_at and not len(self.pacer)):
-            gc.collect()
+        idle = not len(self.pacer) and not self.in_flight()
+        if piled_up >= self.busy_at or (piled_up >= self._idle_at and idle):
+            found = gc.collect()
             self.collections += 1
+            # Nothing to free: what piled up was alive (new connections, journal entries), so wait for
+            # twice as much next time; garbage found brings the bar back down.
+            self._idle_at = self.idle_at if found else min(self._idle_at * 2, self.busy_at)
         self._timer = self.loop.call_later(self.check_s, self.check)

@@ -16,6 +16,7 @@ import sys
 import uvicorn
 
 from fakellm.config import ServerConfig
+from fakellm.server.admission import admission
 from fakellm.server.app import FakeLLMApp
 from fakellm.server.collector import Collector
 from fakellm.server.limits import uvicorn_limits
@@ -41,7 +42,14 @@ class Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
-            self.collector = Collector(asyncio.get_running_loop())
+            loop, app = asyncio.get_running_loop(), self.config.app
+            journal = app.journal if isinstance(app, FakeLLMApp) else None
+            waiting = admission(loop)  # requests not yet opened in the journal
+
+            def in_flight() -> int:
+                return len(waiting) + (journal.in_flight if journal is not None else 0)
+
+            self.collector = Collector(loop, in_flight)
             self.collector.start()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:

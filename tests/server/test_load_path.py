@@ -171,18 +171,23 @@ class FakeGC:
         self.piled_up = piled_up
         self.calls: list[str] = []
 
+    found = 0  # what a collection frees
+
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name == "get_count":
             return lambda: (self.piled_up, 0, 0)
+        if name == "collect":
+            return lambda *args: self.calls.append(name) or self.found
         return lambda *args: self.calls.append(name)
 
 
-def check_once(monkeypatch: pytest.MonkeyPatch, piled_up: int, waiting: int) -> list[str]:
+def check_once(monkeypatch: pytest.MonkeyPatch, piled_up: int, waiting: int, in_flight: int = 0) -> list[str]:
     fake = FakeGC(piled_up)
     monkeypatch.setattr(collector_module, "gc", fake)
 
     async def run() -> list[str]:
-        collector = Collector(asyncio.get_running_loop(), check_s=3600, idle_at=100, busy_at=10_000)
+        loop = asyncio.get_running_loop()
+        collector = Collector(loop, lambda: in_flight, check_s=3600, idle_at=100, busy_at=10_000)
         collector.pacer = [None] * waiting  # type: ignore[assignment]  # as many frames waiting
         collector.start()
         fake.calls.clear()
@@ -201,6 +206,33 @@ def test_the_collector_collects_when_nothing_waits_and_enough_has_piled_up(monke
 def test_the_collector_waits_while_frames_wait_unless_memory_matters_more(monkeypatch: pytest.MonkeyPatch) -> None:
     assert check_once(monkeypatch, piled_up=5_000, waiting=3) == ["enable"]
     assert check_once(monkeypatch, piled_up=20_000, waiting=3) == ["collect", "enable"]
+
+
+def test_the_collector_waits_while_requests_are_in_flight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streams ticking together all leave the pacer's heap for a moment at each tick: an empty heap
+    does not mean nothing is in flight."""
+    assert check_once(monkeypatch, piled_up=5_000, waiting=0, in_flight=500) == ["enable"]
+    assert check_once(monkeypatch, piled_up=20_000, waiting=0, in_flight=500) == ["collect", "enable"]
+
+
+def test_collections_that_free_nothing_wait_for_more_to_pile_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeGC(150)
+    monkeypatch.setattr(collector_module, "gc", fake)
+
+    async def run() -> list[int]:
+        collector = Collector(asyncio.get_running_loop(), check_s=3600, idle_at=100, busy_at=1_000)
+        collector.start()
+        seen = []
+        for piled_up, found in ((150, 0), (150, 0), (250, 0), (350, 0), (450, 5), (150, 0)):
+            fake.piled_up, fake.found = piled_up, found
+            collector.check()
+            seen.append(collector.collections)
+        collector.stop()
+        return seen
+
+    # 100 → 200 after the first finds nothing (150 is then too little), 400 after 250, back to 100 once
+    # a collection frees something.
+    assert asyncio.run(run()) == [1, 1, 2, 2, 3, 4]
 
 
 def test_starting_freezes_what_exists_and_turns_the_automatic_collector_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -279,3 +311,34 @@ def test_the_terminator_goes_with_the_last_frames(make_server: Callable[..., Ser
     assert len(chunks) >= 3  # the frames went out on their schedule, not all at once
     assert chunks[-1].endswith(b"data: [DONE]\n\n")
     assert b'"finish_reason":"stop"' in chunks[-1]
+
+
+def test_a_served_process_runs_the_collector_while_it_serves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fakellm serve` (and each `--workers` worker) starts the collector once its loop runs, and hands
+    collection back when it shuts down; the test harness's servers leave the collector alone."""
+    import uvicorn
+
+    from fakellm.config import ServerConfig
+    from fakellm.server.app import FakeLLMApp
+    from fakellm.server.serve import Server
+
+    fake = FakeGC(0)
+    monkeypatch.setattr(collector_module, "gc", fake)
+    settings = uvicorn.Config(FakeLLMApp(ServerConfig(include_builtin=False)), host="127.0.0.1", port=0)
+
+    async def run() -> tuple[list[str], list[str]]:
+        server = Server(settings)
+        serving = asyncio.create_task(server.serve())
+        for _ in range(1000):  # 10 s at most
+            if server.started or serving.done():
+                break
+            await asyncio.sleep(0.01)
+        assert server.started
+        started = list(fake.calls)
+        server.should_exit = True
+        await asyncio.wait_for(serving, 10)
+        return started, fake.calls
+
+    started, after = asyncio.run(run())
+    assert started == ["collect", "freeze", "disable"]
+    assert after[-1] == "enable"
