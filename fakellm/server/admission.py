@@ -21,15 +21,16 @@ keep the next one from starting.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from collections import deque
 
+from fakellm.server.per_loop import LoopBound, PerLoop
 
-class Admission:
-    __slots__ = ("__weakref__", "_new_turn", "_pump", "_pumping", "_taken", "_waiting", "loop")
+
+class Admission(LoopBound):
+    __slots__ = ("_new_turn", "_pump", "_pumping", "_taken", "_waiting")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        super().__init__(loop)
         self._taken = False  # a request started being prepared in this turn without waiting
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._pumping = False
@@ -68,12 +69,4 @@ class Admission:
             self._pumping = False
 
 
-_ADMISSIONS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Admission] = weakref.WeakKeyDictionary()
-
-
-def admission(loop: asyncio.AbstractEventLoop) -> Admission:
-    """The loop's admission (one per loop: the test harness runs servers on several)."""
-    found = _ADMISSIONS.get(loop)
-    if found is None:
-        found = _ADMISSIONS[loop] = Admission(loop)
-    return found
+admission: PerLoop[Admission] = PerLoop(Admission)  # the loop's admission

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-import weakref
+
+from fakellm.server.per_loop import LoopBound, PerLoop
 
 
-class ReadBatch:
-    __slots__ = ("__weakref__", "_at", "_end", "loop")
+class ReadBatch(LoopBound):
+    __slots__ = ("_at", "_end")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        super().__init__(loop)
         self._at: float | None = None
         self._end = self._reset  # bound once: it is scheduled on every wake-up that reads
 
@@ -42,12 +43,4 @@ class ReadBatch:
         self._at = None
 
 
-_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ReadBatch] = weakref.WeakKeyDictionary()
-
-
-def read_batch(loop: asyncio.AbstractEventLoop) -> ReadBatch:
-    """The loop's read batch (one per loop: the test harness runs servers on several)."""
-    found = _BATCHES.get(loop)
-    if found is None:
-        found = _BATCHES[loop] = ReadBatch(loop)
-    return found
+read_batch: PerLoop[ReadBatch] = PerLoop(ReadBatch)  # the loop's read batch

@@ -21,7 +21,8 @@ import heapq
 import itertools
 import math
 import time
-import weakref
+
+from fakellm.server.per_loop import LoopBound, PerLoop
 
 SLACK_S = 0.0005  # frames due this close to the timer's firing go with it (libuv's timers tick in ms)
 COMPACT_AT = 1024  # waits abandoned early (hang-ups during long stalls) before the heap is swept of them
@@ -33,11 +34,11 @@ def _release(due: list[asyncio.Future[None]]) -> None:
             waiter.set_result(None)
 
 
-class Pacer:
-    __slots__ = ("__weakref__", "_abandoned", "_armed", "_heap", "_order", "_timer", "loop")
+class Pacer(LoopBound):
+    __slots__ = ("_abandoned", "_armed", "_heap", "_order", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        super().__init__(loop)
         self._heap: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()  # ties go first come, first served
         self._timer: asyncio.TimerHandle | asyncio.Handle | None = None
@@ -87,12 +88,4 @@ class Pacer:
             self._arm(heap[0][0])
 
 
-_PACERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pacer] = weakref.WeakKeyDictionary()
-
-
-def pacer(loop: asyncio.AbstractEventLoop) -> Pacer:
-    """The loop's pacer (one per loop: the test harness runs servers on several)."""
-    found = _PACERS.get(loop)
-    if found is None:
-        found = _PACERS[loop] = Pacer(loop)
-    return found
+pacer: PerLoop[Pacer] = PerLoop(Pacer)  # the loop's pacer

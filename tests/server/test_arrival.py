@@ -15,8 +15,8 @@ from fakellm.context import RequestContext
 from fakellm.model import ChatRequest
 from fakellm.scenarios import Outcome
 from fakellm.server import arrival
-from fakellm.server.arrival import ReadBatch, read_batch
-from fakellm.server.pacer import Pacer, pacer
+from fakellm.server.arrival import ReadBatch
+from fakellm.server.pacer import Pacer
 from fakellm.testing.server_thread import ServerThread
 
 
@@ -74,15 +74,6 @@ def test_reads_of_one_wake_up_share_the_stamp_of_the_first() -> None:
     assert later > one + 0.001
 
 
-def test_one_read_batch_per_loop() -> None:
-    async def mine() -> ReadBatch:
-        loop = asyncio.get_running_loop()
-        assert read_batch(loop) is read_batch(loop)
-        return read_batch(loop)
-
-    assert asyncio.run(mine()) is not asyncio.run(mine())
-
-
 def test_the_pacer_releases_in_time_order_and_together() -> None:
     async def run() -> list[str]:
         loop = asyncio.get_running_loop()
@@ -99,15 +90,6 @@ def test_the_pacer_releases_in_time_order_and_together() -> None:
         return order
 
     assert asyncio.run(run()) == ["a", "b", "c"]
-
-
-def test_one_pacer_per_loop() -> None:
-    async def mine() -> Pacer:
-        loop = asyncio.get_running_loop()
-        assert pacer(loop) is pacer(loop)
-        return pacer(loop)
-
-    assert asyncio.run(mine()) is not asyncio.run(mine())
 
 
 def test_a_released_stream_runs_after_a_hang_up_seen_in_the_same_turn() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fakellm.server import collector as collector_module
-from fakellm.server.admission import Admission, admission
+from fakellm.server.admission import Admission
 from fakellm.server.collector import Collector
 from fakellm.server.heads import HeldHead
 from fakellm.testing.server_thread import ServerThread
@@ -150,15 +150,6 @@ def test_a_request_alone_is_not_held_and_a_cancelled_waiter_is_skipped() -> None
         return ["alone" if gate.ticket() is None else "held"]
 
     assert asyncio.run(run()) == ["alone"]
-
-
-def test_one_admission_per_loop() -> None:
-    async def mine() -> Admission:
-        loop = asyncio.get_running_loop()
-        assert admission(loop) is admission(loop)
-        return admission(loop)
-
-    assert asyncio.run(mine()) is not asyncio.run(mine())
 
 
 # --- the collector --------------------------------------------------------------------------------
