@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ from fakellm.server.admission import Admission
 from fakellm.server.collector import Collector
 from fakellm.server.heads import HeldHead
 from fakellm.testing.server_thread import ServerThread
+from tests.support.raw_http import json_post
 
 
 class Wire:
@@ -92,13 +92,9 @@ def test_closing_sends_a_held_head_first_and_the_rest_passes_through() -> None:
 def test_through_the_server_the_head_comes_with_the_body(make_server: Callable[..., ServerThread]) -> None:
     """A whole (non-streamed) reply: status line, headers and body in one segment of the wire."""
     server = make_server()
-    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}).encode()
-    head = (
-        f"POST /v1/chat/completions HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
-        sock.sendall(head + body)
+        sock.sendall(json_post(server, "/v1/chat/completions", body))
         first = sock.recv(65536)  # one write on loopback arrives as one read
     status, _, rest = first.partition(b"\r\n\r\n")
     assert status.startswith(b"HTTP/1.1 200")
@@ -285,17 +281,11 @@ def test_the_terminator_goes_with_the_last_frames(make_server: Callable[..., Ser
     """`[DONE]` is not a write of its own after the last chunk: with hundreds of streams ending in
     the same instant, that write came late for many of them."""
     server = make_server()
-    body = json.dumps(
-        {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Repeat with me: a b c"}], "stream": True}
-    ).encode()
-    head = (
-        f"POST /v1/chat/completions HTTP/1.1\r\nHost: {server.host}:{server.port}\r\nConnection: close\r\n"
-        "Content-Type: application/json\r\nX-FakeLLM-TTFT-Ms: 5\r\nX-FakeLLM-Tokens-Per-Second: 200\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode()
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Repeat with me: a b c"}], "stream": True}
+    headers = {"Connection": "close", "X-FakeLLM-TTFT-Ms": "5", "X-FakeLLM-Tokens-Per-Second": "200"}
     raw = bytearray()
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
-        sock.sendall(head + body)
+        sock.sendall(json_post(server, "/v1/chat/completions", body, headers))
         while data := sock.recv(65536):
             raw.extend(data)
     chunks = http_chunks(bytes(raw))

@@ -14,6 +14,7 @@ import pytest
 
 from fakellm.journal import JournalEntry
 from fakellm.testing.server_thread import ServerThread
+from tests.support.raw_http import json_post
 
 SLOW_TTFT_MS = 3000  # long enough that the journal must not wait for it
 
@@ -50,13 +51,8 @@ def test_a_dropped_stream_is_journaled_with_what_went_out(make_server: Callable[
 
 def hang_up_early(server: ServerThread, path: str, body: dict[str, Any], after: float) -> bytes:
     """Send a whole request on a raw socket, close it `after` seconds later; what came back by then."""
-    payload = json.dumps(body).encode()
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\nContent-Type: application/json\r\n"
-        f"X-FakeLLM-TTFT-Ms: {SLOW_TTFT_MS}\r\nContent-Length: {len(payload)}\r\n\r\n"
-    ).encode()
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
-        sock.sendall(head + payload)
+        sock.sendall(json_post(server, path, body, {"X-FakeLLM-TTFT-Ms": str(SLOW_TTFT_MS)}))
         sock.settimeout(after)
         try:
             return sock.recv(65536)
