@@ -23,8 +23,8 @@ from fakellm.check.report import (
     Check,
     Report,
     cut,
+    decoded,
     fail,
-    json_body,
     media_type,
     ok,
     snippet,
@@ -132,15 +132,12 @@ def judge_stream(capture: StreamCapture) -> list[Check]:
 
 
 def judge_message(answer: Answer) -> list[Check]:
-    status = status_check("json.status", answer)
-    if status.status == "FAIL":
-        return [status]
-    body = json_body(answer)
+    checks, body = decoded(answer, "json.message")
     if body is NOT_JSON:
-        return [status, fail("json.message", f"expected a JSON object, got {snippet(answer.body, 60)!r}")]
+        return checks
     if not isinstance(body, dict) or body.get("type") != "message" or not isinstance(body.get("content"), list):
-        return [status, fail("json.message", f"expected a message with content, got {snippet(answer.body, 60)!r}")]
-    checks = [status, ok("json.message", f"id {body.get('id')!r}")]
+        return [*checks, fail("json.message", f"expected a message with content, got {snippet(answer.body, 60)!r}")]
+    checks.append(ok("json.message", f"id {body.get('id')!r}"))
     texts = [b.get("text") for b in body["content"] if isinstance(b, dict) and b.get("type") == "text"]
     checks.append(ok("json.text", repr(cut(str(texts[0]), 60))) if texts else fail("json.text", "no text block"))
     usage = body.get("usage")

@@ -7,7 +7,19 @@ import json
 from typing import Any
 
 from fakellm.check.probe import Answer, StreamCapture
-from fakellm.check.report import NOT_JSON, Check, cut, fail, json_body, media_type, ok, snippet, status_check, warn
+from fakellm.check.report import (
+    NOT_JSON,
+    Check,
+    cut,
+    decoded,
+    fail,
+    json_body,
+    media_type,
+    ok,
+    snippet,
+    status_check,
+    warn,
+)
 from fakellm.check.targets import UNKNOWN_MODEL, Target
 
 
@@ -103,12 +115,9 @@ def judge_gemini_stream(capture: StreamCapture) -> list[Check]:
 
 
 def judge_gemini_json(answer: Answer) -> list[Check]:
-    status = status_check("json.status", answer)
-    if status.status == "FAIL":
-        return [status]
-    body = json_body(answer)
+    checks, body = decoded(answer, "json.content")
     if body is NOT_JSON:
-        return [status, fail("json.content", f"expected a JSON object, got {snippet(answer.body, 60)!r}")]
+        return checks
     text = gemini_text(body)
     found = ok("json.content", f"candidates[0] {cut(text, 60)!r}") if text else fail("json.content", "no text")
-    return [status, found]
+    return [*checks, found]

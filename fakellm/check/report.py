@@ -92,6 +92,18 @@ def json_body(answer: Answer) -> Any:
         return NOT_JSON
 
 
+def decoded(answer: Answer, name: str) -> tuple[list[Check], Any]:
+    """The answer's status check and its body as JSON. The body is `NOT_JSON` when there is nothing
+    more to judge (not a 200, or not JSON: then the checks end with a failure named `name`)."""
+    status = status_check("json.status", answer)
+    if status.status == "FAIL":
+        return [status], NOT_JSON
+    body = json_body(answer)
+    if body is NOT_JSON:
+        return [status, fail(name, f"expected a JSON object, got {snippet(answer.body, 60)!r}")], NOT_JSON
+    return [status], body
+
+
 def status_check(name: str, answer: Answer) -> Check:
     if answer.failure:
         return fail(name, f"expected 200, got no response: {answer.failure}")

@@ -18,7 +18,7 @@ import httpx
 
 from fakellm import __version__
 from fakellm.check.probe import SMOKE_PROMPT, Answer, StreamCapture, capture_stream, headers_for, send_json
-from fakellm.check.report import NOT_JSON, Check, Report, fail, json_body, media_type, ok, snippet, status_check, warn
+from fakellm.check.report import NOT_JSON, Check, Report, decoded, fail, media_type, ok, snippet, status_check, warn
 
 EXPECTED_REPLY = "the smoke test has passed."
 
@@ -98,12 +98,9 @@ def _judge_lifecycle(events: list[dict[str, Any]]) -> list[Check]:
 
 
 def judge_responses_json(answer: Answer) -> list[Check]:
-    checks = [status_check("json.status", answer)]
-    if answer.status != 200:
-        return checks
-    body = json_body(answer)
+    checks, body = decoded(answer, "json.body")
     if body is NOT_JSON:
-        return [*checks, fail("json.body", f"not JSON: {snippet(answer.body)}")]
+        return checks
     if not isinstance(body, dict) or body.get("object") != "response":
         return [*checks, fail("json.body", f"not a response object: {snippet(answer.body)}")]
     messages = [o for o in body.get("output") or [] if isinstance(o, dict) and o.get("type") == "message"]

@@ -11,7 +11,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any
 
-from fakellm.dialects.openai.semantics import FIELDS, OPENAI_RULES, Rules, apply_semantics, invalid_value, typed_item
+from fakellm.dialects.openai.semantics import FIELDS, OPENAI_RULES, Rules, apply_semantics, typed_item
 from fakellm.errors import bad_request, json_type_name, missing, wrong_type
 from fakellm.model import (
     ChatRequest,
@@ -152,13 +152,7 @@ def _tool_calls(value: Any, where: str) -> list[ToolCall]:
 
 
 def parse_message(item: Any, where: str) -> Message:
-    if not isinstance(item, dict):
-        raise wrong_type(where, "an object", item)
-    role = item.get("role")
-    if role is None:
-        raise missing(f"{where}.role")
-    if role not in ROLES:
-        raise invalid_value(f"{where}.role", role, ROLES)
+    item, role = typed_item(item, where, ROLES, key="role")
     message = Message(role=role)
     if "tool_calls" in item and item["tool_calls"] is not None:
         if role != "assistant":

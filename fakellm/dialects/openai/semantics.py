@@ -57,16 +57,16 @@ def invalid_value(param: str, value: object, allowed: tuple[str, ...]) -> ApiErr
     return bad_request(f"Invalid value: '{value}'. Supported values are: {options}.", param=param, code="invalid_value")
 
 
-def typed_item(item: Any, at: str, allowed: tuple[str, ...]) -> tuple[dict[str, Any], str]:
-    """`item` as an object whose `type` is one of `allowed` (a content part, a tool, an input item), or
-    OpenAI's 400 naming `at`."""
+def typed_item(item: Any, at: str, allowed: tuple[str, ...], key: str = "type") -> tuple[dict[str, Any], str]:
+    """`item` as an object whose `key` (its `type`: a content part, a tool, an input item; a message's
+    `role`) is one of `allowed`, or OpenAI's 400 naming `at`."""
     if not isinstance(item, dict):
         raise wrong_type(at, "an object", item)
-    kind = item.get("type")
+    kind = item.get(key)
     if kind is None:
-        raise missing(f"{at}.type")
+        raise missing(f"{at}.{key}")
     if kind not in allowed:
-        raise invalid_value(f"{at}.type", kind, allowed)
+        raise invalid_value(f"{at}.{key}", kind, allowed)
     return item, kind
 
 
