@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fakellm.dialects.openai.strict import check_strict_schema
 from fakellm.errors import ApiError, bad_request, missing, wrong_type
@@ -57,7 +57,10 @@ def invalid_value(param: str, value: object, allowed: tuple[str, ...]) -> ApiErr
     return bad_request(f"Invalid value: '{value}'. Supported values are: {options}.", param=param, code="invalid_value")
 
 
-def typed_item(item: Any, at: str, allowed: tuple[str, ...], key: str = "type") -> tuple[dict[str, Any], str]:
+Kind = TypeVar("Kind", bound=str)
+
+
+def typed_item(item: Any, at: str, allowed: tuple[Kind, ...], key: str = "type") -> tuple[dict[str, Any], Kind]:
     """`item` as an object whose `key` (its `type`: a content part, a tool, an input item; a message's
     `role`) is one of `allowed`, or OpenAI's 400 naming `at`."""
     if not isinstance(item, dict):
