@@ -91,9 +91,7 @@ def _serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     serve.add_argument("--log-level", default=None, choices=LOG_LEVELS)
     serve.add_argument("--no-metrics", action="store_true", help="do not serve GET /metrics (Prometheus)")
-    serve.add_argument(
-        "--workers", type=int, default=None, metavar="N", help="processes answering on the one port (1)"
-    )
+    serve.add_argument("--workers", type=int, default=None, metavar="N", help="processes answering on the one port (1)")
     serve.add_argument(
         "--state",
         default=None,
@@ -239,6 +237,8 @@ def schema() -> int:
 
 
 def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fakellm.check.dialects import DEFAULT_MODELS
+
     check = commands.add_parser(
         "check",
         help="check that an OpenAI-compatible endpoint would pass a platform's compatibility probe",
@@ -252,7 +252,7 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     check.add_argument(
         "--dialect",
-        choices=("openai", "azure", "groq", "gemini", "responses", "anthropic"),
+        choices=tuple(DEFAULT_MODELS),
         default="openai",
         help="openai: a platform's probe to URL/chat/completions; azure, groq, gemini: the same probe in that "
         "provider's routes, key header and answers; responses: the Responses API (URL/responses); "
@@ -262,15 +262,14 @@ def _check_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "--model",
         default=None,
         metavar="NAME",
-        help="the model name to send (per dialect: gpt-3.5-turbo, gpt-4o, llama-3.3-70b-versatile, "
-        "gemini-2.5-flash; gpt-4.1; claude-sonnet-4-5)",
+        help="the model name to send (per dialect: " + ", ".join(f"{d} {m}" for d, m in DEFAULT_MODELS.items()) + ")",
     )
     check.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds to wait for each reply (30)")
     check.add_argument("--json", action="store_true", help="print a machine-readable report")
 
 
 def check(args: argparse.Namespace) -> int:
-    from fakellm.check.run import run_check
+    from fakellm.check.dialects import run_dialect_check
 
     if not args.url.startswith(("http://", "https://")):
         print(f"fakellm check: URL must start with http:// or https://, got {args.url!r}", file=sys.stderr)
@@ -278,19 +277,7 @@ def check(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print("fakellm check: --timeout must be more than 0", file=sys.stderr)
         return 2
-    if args.dialect == "responses":
-        from fakellm.check.responses_checks import run_responses_check
-
-        model = args.model or "gpt-4.1"
-        report = run_responses_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
-    elif args.dialect == "anthropic":
-        from fakellm.check.anthropic import DEFAULT_MODEL as ANTHROPIC_MODEL
-        from fakellm.check.anthropic import run_anthropic_check
-
-        model = args.model or ANTHROPIC_MODEL
-        report = run_anthropic_check(args.url, api_key=args.api_key, model=model, timeout=args.timeout)
-    else:
-        report = run_check(args.url, api_key=args.api_key, model=args.model, timeout=args.timeout, dialect=args.dialect)
+    report = run_dialect_check(args.url, args.dialect, api_key=args.api_key, model=args.model, timeout=args.timeout)
     print(report.to_json() if args.json else report.render())
     return 0 if report.passed else 1
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from fakellm import __version__
+from fakellm.check.dialects import DEFAULT_MODELS
 from fakellm.check.json_checks import judge_wrong_key
 from fakellm.check.probe import SMOKE_PROMPT, Answer, StreamCapture, capture_stream, send_json
 from fakellm.check.report import (
@@ -32,7 +33,7 @@ from fakellm.check.report import (
     warn,
 )
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = DEFAULT_MODELS["anthropic"]
 VERSION = "2023-06-01"
 STOP_REASONS = ("end_turn", "max_tokens", "stop_sequence", "tool_use", "pause_turn", "refusal")
 

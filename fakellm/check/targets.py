@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fakellm.check.dialects import DEFAULT_MODELS
 from fakellm.check.probe import SMOKE_PROMPT
 
 # A model name no provider serves: the answer shows whether unknown models are refused as in production.
@@ -55,7 +56,7 @@ class Target:
 TARGETS: dict[str, Target] = {
     "openai": Target(
         "openai",
-        "gpt-3.5-turbo",  # what Play.ai's documented probe names
+        DEFAULT_MODELS["openai"],
         "http://host:8000/v1",
         _chat,
         _openai_body,
@@ -65,7 +66,7 @@ TARGETS: dict[str, Target] = {
     ),
     "azure": Target(
         "azure",
-        "gpt-4o",
+        DEFAULT_MODELS["azure"],
         "http://host:8000/openai/v1 (or /azure/openai/v1)",
         _chat,
         _openai_body,
@@ -75,7 +76,7 @@ TARGETS: dict[str, Target] = {
     ),
     "groq": Target(
         "groq",
-        "llama-3.3-70b-versatile",
+        DEFAULT_MODELS["groq"],
         "http://host:8000/openai/v1",
         _chat,
         _openai_body,
@@ -85,7 +86,7 @@ TARGETS: dict[str, Target] = {
     ),
     "gemini": Target(
         "gemini",
-        "gemini-2.5-flash",
+        DEFAULT_MODELS["gemini"],
         "http://host:8000/v1beta",
         _generate,
         _gemini_body,

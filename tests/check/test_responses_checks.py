@@ -28,3 +28,4 @@ def test_broken_streams_fail_the_probe() -> None:
 def test_the_command_line_switch() -> None:
     with FakeLLM() as llm:
         assert main(["check", llm.openai_base_url, "--dialect", "responses", "--timeout", "10"]) == 0
+
