@@ -1,4 +1,5 @@
-"""Fixtures for the SDK tests: one server per module answering with the fixed test scenarios."""
+"""Fixtures for the SDK tests: one server per module answering with the fixed test scenarios, or one
+`FakeLLM` per module with the built-in ones (`llm`; a module that needs scenarios of its own defines it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from fakellm.testing.harness import FakeLLM
 from fakellm.testing.server_thread import ServerThread
 from tests.support.dialect_support import FixedScenario, fixed_scenarios, start_server
 
@@ -21,3 +23,9 @@ def fixed_server(scenarios: dict[str, FixedScenario]) -> Iterator[ServerThread]:
     thread = start_server(scenarios)
     yield thread
     thread.stop()
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[FakeLLM]:
+    with FakeLLM() as fake:
+        yield fake

@@ -4,7 +4,6 @@ the beta and async clients, stream faults, replies obeying the request, strict m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import anthropic
@@ -13,20 +12,7 @@ import pytest
 
 from fakellm.testing.harness import FakeLLM
 from fakellm.tokens import split_tokens
-
-MODEL = "claude-sonnet-4-5"
-ECHO: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky"}]
-WEATHER_TOOL: dict[str, Any] = {
-    "name": "get_weather",
-    "description": "The weather in a city",
-    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-}
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM() as server:
-        yield server
+from tests.support.anthropic_requests import ECHO, MODEL, WEATHER_TOOL
 
 
 @pytest.fixture

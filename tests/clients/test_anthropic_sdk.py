@@ -11,14 +11,7 @@ import anthropic
 import pytest
 
 from fakellm.testing.harness import FakeLLM
-
-MODEL = "claude-sonnet-4-5"
-ECHO: list[Any] = [{"role": "user", "content": "Repeat with me: blue sky"}]
-WEATHER_TOOL: dict[str, Any] = {
-    "name": "get_weather",
-    "description": "The weather in a city",
-    "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-}
+from tests.support.anthropic_requests import ECHO, MODEL, WEATHER_TOOL
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import openai
@@ -12,12 +11,6 @@ import pytest
 from fakellm import FakeLLM
 
 HELLO: Any = [{"role": "user", "content": "Repeat with me: hi"}]
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM() as server:
-        yield server
 
 
 def test_a_plain_openai_client_on_the_alias_is_served_as_azure(llm: FakeLLM) -> None:

@@ -4,7 +4,6 @@ tool choice with two tools offered, and stop sequences, against a real server on
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import openai
@@ -55,12 +54,6 @@ TOOLS: list[Any] = [
     },
 ]
 ASK = [{"role": "user", "content": "Alice and Bob meet on Friday in room ABC-12."}]
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[FakeLLM]:
-    with FakeLLM() as fake:
-        yield fake
 
 
 @pytest.fixture
