@@ -26,10 +26,9 @@ from fakellm.check.report import (
     cut,
     decoded,
     fail,
-    media_type,
     ok,
     snippet,
-    status_check,
+    sse_opening,
     warn,
 )
 
@@ -83,14 +82,9 @@ def _object(value: Any) -> dict[str, Any]:
 
 
 def judge_stream(capture: StreamCapture) -> list[Check]:
-    status = status_check("stream.status", capture)
-    if status.status == "FAIL":
-        return [status]
-    checks = [status]
-    if media_type(capture.content_type) == "text/event-stream":
-        checks.append(ok("stream.content_type", capture.content_type))
-    else:
-        checks.append(fail("stream.content_type", f"expected text/event-stream, got {capture.content_type!r}"))
+    checks, going_on = sse_opening(capture)
+    if not going_on:
+        return checks
     seen, problems = _named_events(capture)
     checks.append(fail("stream.events", problems[0]) if problems else ok("stream.events", f"{len(seen)} named events"))
     names = [name for name, _ in seen if name != "ping"]

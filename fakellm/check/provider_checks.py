@@ -14,10 +14,9 @@ from fakellm.check.report import (
     decoded,
     fail,
     json_body,
-    media_type,
     ok,
     snippet,
-    status_check,
+    sse_opening,
     warn,
 )
 from fakellm.check.targets import UNKNOWN_MODEL, Target
@@ -86,14 +85,9 @@ def gemini_text(chunk: Any) -> str:
 
 
 def judge_gemini_stream(capture: StreamCapture) -> list[Check]:
-    status = status_check("stream.status", capture)
-    if status.status == "FAIL":
-        return [status]
-    checks = [status]
-    if media_type(capture.content_type) == "text/event-stream":
-        checks.append(ok("stream.content_type", capture.content_type))
-    else:
-        checks.append(fail("stream.content_type", f"expected text/event-stream, got {capture.content_type!r}"))
+    checks, going_on = sse_opening(capture)
+    if not going_on:
+        return checks
     chunks: list[Any] = []
     for event in capture.events:
         try:

@@ -104,6 +104,17 @@ def decoded(answer: Answer, name: str) -> tuple[list[Check], Any]:
     return [status], body
 
 
+def sse_opening(capture: Answer) -> tuple[list[Check], bool]:
+    """A stream's status check and, on a 200, its content-type check (`text/event-stream`); False
+    when there is nothing more to judge."""
+    status = status_check("stream.status", capture)
+    if status.status == "FAIL":
+        return [status], False
+    if media_type(capture.content_type) == "text/event-stream":
+        return [status, ok("stream.content_type", capture.content_type)], True
+    return [status, fail("stream.content_type", f"expected text/event-stream, got {capture.content_type!r}")], True
+
+
 def status_check(name: str, answer: Answer) -> Check:
     if answer.failure:
         return fail(name, f"expected 200, got no response: {answer.failure}")

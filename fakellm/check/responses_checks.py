@@ -18,7 +18,17 @@ import httpx
 
 from fakellm import __version__
 from fakellm.check.probe import SMOKE_PROMPT, Answer, StreamCapture, capture_stream, headers_for, send_json
-from fakellm.check.report import NOT_JSON, Check, Report, decoded, fail, media_type, ok, snippet, status_check, warn
+from fakellm.check.report import (
+    NOT_JSON,
+    Check,
+    Report,
+    decoded,
+    fail,
+    ok,
+    snippet,
+    sse_opening,
+    warn,
+)
 
 EXPECTED_REPLY = "the smoke test has passed."
 
@@ -46,15 +56,9 @@ def _decoded(capture: StreamCapture) -> tuple[list[tuple[str | None, dict[str, A
 
 
 def judge_responses_stream(capture: StreamCapture) -> list[Check]:
-    checks = [status_check("stream.status", capture)]
-    if capture.status != 200:
+    checks, going_on = sse_opening(capture)
+    if not going_on:
         return checks
-    kind = media_type(capture.content_type)
-    checks.append(
-        ok("stream.content_type", kind)
-        if kind == "text/event-stream"
-        else fail("stream.content_type", f"expected text/event-stream, got {capture.content_type!r}")
-    )
     found, problems = _decoded(capture)
     if any((e.data or "").startswith("[DONE]") for e in capture.events):
         problems.append("a `data: [DONE]` event (the Responses API sends none)")

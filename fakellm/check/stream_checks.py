@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakellm.check.probe import StreamCapture
-from fakellm.check.report import Check, choices_of, cut, delta_of, fail, media_type, ok, status_check, warn
+from fakellm.check.report import Check, choices_of, cut, delta_of, fail, ok, sse_opening, warn
 from fakellm.check.sse import SseEvent
 
 ECHO_WORDS = "the smoke test has passed"
@@ -126,15 +126,9 @@ def _words(text: str) -> str:
 
 
 def judge_stream(capture: StreamCapture) -> list[Check]:
-    status = status_check("stream.status", capture)
-    if status.status == "FAIL":
-        return [status]
-    checks = [status]
-    media = media_type(capture.content_type)
-    if media == "text/event-stream":
-        checks.append(ok("stream.content_type", capture.content_type))
-    else:
-        checks.append(fail("stream.content_type", f"expected text/event-stream, got {capture.content_type!r}"))
+    checks, going_on = sse_opening(capture)
+    if not going_on:
+        return checks
     events = capture.events + ([capture.tail] if capture.tail else [])
     parsed = _parse_events(events)
     checks.append(_judge_framing(parsed, capture))
